@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from nomenclatures import models
+
+
+class ReadOnlyNomenclatureAdmin(admin.ModelAdmin):
+    """Nomenclatures come from the NOS files: référents read them, nobody edits them here."""
+
+    list_display = ["code", "label", "in_ror"]
+    list_filter = ["in_ror"]
+    search_fields = ["code", "label"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.CategorieEtablissement)
+class CategorieEtablissementAdmin(ReadOnlyNomenclatureAdmin):
+    list_display = ["code", "label", "domaine", "in_ror"]
+    list_filter = ["domaine", "in_ror"]
+
+
+@admin.register(models.ChampActivite)
+class ChampActiviteAdmin(ReadOnlyNomenclatureAdmin):
+    list_display = ["code", "label_with_acronym", "in_ror"]
+
+
+for model in (
+    models.ActiviteOperationnelle,
+    models.ModePriseEnCharge,
+    models.TypeOffre,
+    models.NiveauConfidentialite,
+    models.FonctionContact,
+    models.NatureContact,
+    models.TypeOrganisationInterne,
+):
+    admin.site.register(model, ReadOnlyNomenclatureAdmin)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NomenclaturesConfig(AppConfig):
+    name = "nomenclatures"
+    verbose_name = "Nomenclatures (NOS)"

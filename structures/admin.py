@@ -1,0 +1,123 @@
+from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+
+from structures.admin_scope import TerritoryAdmin, administered_entites_juridiques
+from structures.finess import IMPORTED_FIELDS
+from structures.models import EntiteJuridique, Structure
+
+FINESS_READONLY = ["finess_et", *[name.removesuffix("_id") for name in IMPORTED_FIELDS]]
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """Browse the tree one level at a time: roots (EG) first, then the children of a chosen node.
+
+    The tree can hold hundreds of thousands of nodes: never list it whole, never load it into a widget.
+    """
+
+    title = "niveau de l'arborescence"
+    parameter_name = "parent"
+
+    def lookups(self, request, model_admin):
+        choices = [("racines", "Établissements géographiques")]
+        value = self.value()
+        if value and value.isdigit():
+            node = model_admin.get_queryset(request).filter(pk=value).only("name").first()
+            if node is not None:
+                choices.append((value, f"Sous-structures de « {node.name} »"))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            # A search looks through every level; otherwise start from the roots.
+            return queryset if request.GET.get("q") else queryset.filter(level=0)
+        if value == "racines":
+            return queryset.filter(level=0)
+        if value.isdigit():
+            return queryset.filter(parent_id=value)
+        return queryset.none()
+
+
+@admin.register(Structure)
+class StructureAdmin(TerritoryAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "finess_et",
+        "categorie",
+        "departement",
+        "sub_structures",
+        "offers_link",
+        "closed_on",
+    ]
+    list_filter = [LevelFilter, "kind", "departement"]
+    list_select_related = ["categorie"]
+    search_fields = ["name", "finess_et"]
+    ordering = ["name"]
+    autocomplete_fields = ["parent"]
+    list_per_page = 50
+
+    def territory_queryset(self, request, queryset):
+        return queryset.administered_by(request.user)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_etablissement:
+            return ["kind", "name", *FINESS_READONLY, "opened_on", "closed_on"]
+        return ["kind", "name", "parent", "identifiant_oi", "opened_on", "closed_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.is_etablissement:
+            return ["kind", *FINESS_READONLY]
+        return ["kind"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None and "kind" in form.base_fields:
+            # Établissements come from FINESS (manage.py import_finess); the admin adds internal structures.
+            form.base_fields["kind"].choices = [
+                choice for choice in form.base_fields["kind"].choices if choice[0] != Structure.Kind.ETABLISSEMENT
+            ]
+        return form
+
+    @admin.display(description="sous-structures")
+    def sub_structures(self, obj):
+        count = (obj.rght - obj.lft - 1) // 2
+        if not count:
+            return "—"
+        url = reverse("admin:structures_structure_changelist") + f"?parent={obj.pk}"
+        return format_html('<a href="{}">Parcourir ({} au total)</a>', url, count)
+
+    @admin.display(description="offres")
+    def offers_link(self, obj):
+        url = reverse("admin:offers_offer_changelist") + f"?structure__id__exact={obj.pk}"
+        return format_html('<a href="{}">Offres rattachées</a>', url)
+
+    def save_model(self, request, obj, form, change):
+        """Tree writes are serialised per EG: lock the EG's root row, re-read the node's position, save."""
+        with transaction.atomic():
+            if change:
+                obj.lock_tree()
+                position = Structure.objects.filter(pk=obj.pk).values("tree_id", "lft", "rght", "level").get()
+                for name, value in position.items():
+                    setattr(obj, name, value)
+            elif obj.parent_id:
+                obj.parent.lock_tree()
+                obj.parent.refresh_from_db()
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(EntiteJuridique)
+class EntiteJuridiqueAdmin(TerritoryAdmin):
+    list_display = ["finess_ej", "raison_sociale", "siren"]
+    search_fields = ["finess_ej", "raison_sociale"]
+    readonly_fields = ["finess_ej"]
+
+    def territory_queryset(self, request, queryset):
+        return queryset.filter(pk__in=administered_entites_juridiques(request.user).values("pk"))
+
+    def has_add_permission(self, request):
+        return False  # entités juridiques come from FINESS

@@ -1,0 +1,278 @@
+"""Entités juridiques and the structure tree: one MPTT tree per établissement géographique (EG).
+
+The root of each tree is an EG (FINESS ET); its descendants are the EG's internal organisation
+(pôle, service, UF, unité élémentaire — TRE_R207). Internal structures never leave their EG, so a
+write to one EG's tree never touches another EG's rows. No ``order_insertion_by``: inserting a root
+with it would renumber the ``tree_id`` of every other EG. Children are ordered by name when read.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+from mptt.querysets import TreeQuerySet
+
+from structures import departements
+
+
+class EntiteJuridique(models.Model):
+    finess_ej = models.CharField("FINESS EJ", max_length=9, unique=True)
+    raison_sociale = models.CharField("raison sociale", max_length=255, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "entité juridique"
+        verbose_name_plural = "entités juridiques"
+        ordering = ["finess_ej"]
+
+    def __str__(self):
+        if self.raison_sociale:
+            return f"{self.raison_sociale} ({self.finess_ej})"
+        return f"Entité juridique {self.finess_ej}"
+
+
+def habilitation_scope(user, roles):
+    """The Q on EG rows (tree roots) covered by ``user``'s habilitations with one of ``roles``."""
+    from accounts.models import Habilitation
+
+    habilitations = Habilitation.objects.filter(user=user, role__in=roles)
+    return (
+        Q(pk__in=habilitations.filter(etablissement__isnull=False).values("etablissement"))
+        | Q(entite_juridique__in=habilitations.filter(entite_juridique__isnull=False).values("entite_juridique"))
+        | Q(departement__in=habilitations.exclude(departement="").values("departement"))
+    )
+
+
+class StructureQuerySet(TreeQuerySet):
+    def etablissements(self):
+        return self.filter(kind=Structure.Kind.ETABLISSEMENT)
+
+    def _etablissements_for(self, user, roles):
+        eg = self.model.objects.etablissements()
+        if not (user.is_authenticated and user.is_active):
+            return eg.none()
+        if user.is_superuser:
+            return eg
+        return eg.filter(habilitation_scope(user, roles))
+
+    def _in_trees_of(self, etablissements):
+        return self.filter(tree_id__in=etablissements.values("tree_id"))
+
+    def managed_by(self, user):
+        """Every node (EG and internal structures) that ``user`` may change."""
+        from accounts.models import Habilitation
+
+        return self._in_trees_of(self._etablissements_for(user, Habilitation.MANAGING_ROLES))
+
+    def administered_by(self, user):
+        """Every node of the territory that ``user`` administers as a référent ROR (the Django admin)."""
+        from accounts.models import Habilitation
+
+        return self._in_trees_of(self._etablissements_for(user, [Habilitation.Role.REFERENT]))
+
+    def visible_to(self, user):
+        """Every node that ``user`` may read (managers and régulateurs)."""
+        from accounts.models import Habilitation
+
+        return self._in_trees_of(self._etablissements_for(user, Habilitation.Role.values))
+
+    def open_on(self, day=None):
+        day = day or timezone.localdate()
+        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+
+
+class StructureManager(TreeManager.from_queryset(StructureQuerySet)):
+    pass
+
+
+class Structure(MPTTModel):
+    class Kind(models.TextChoices):
+        # Codes of JDV_J203: TRE_R67 "EG" and TRE_R207 1–4.
+        ETABLISSEMENT = "EG", "Établissement géographique"
+        POLE = "1", "Pôle"
+        SERVICE = "2", "Service"
+        UF = "3", "Unité fonctionnelle"
+        UE = "4", "Unité élémentaire"
+
+    kind = models.CharField("type", max_length=2, choices=Kind)
+    name = models.CharField("nom", max_length=255)
+    parent = TreeForeignKey(
+        "self",
+        verbose_name="structure parente",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    identifiant_oi = models.CharField(
+        "identifiant de l'organisation interne", max_length=50, unique=True, null=True, blank=True
+    )
+    opened_on = models.DateField("date d'ouverture", null=True, blank=True)
+    closed_on = models.DateField("date de fermeture", null=True, blank=True)
+
+    # Établissement géographique only (FINESS cells), empty on internal structures.
+    finess_et = models.CharField("FINESS ET", max_length=9, unique=True, null=True, blank=True)
+    entite_juridique = models.ForeignKey(
+        EntiteJuridique,
+        verbose_name="entité juridique",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="etablissements",
+    )
+    categorie = models.ForeignKey(
+        "nomenclatures.CategorieEtablissement",
+        verbose_name="catégorie d'établissement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    raison_sociale = models.CharField("raison sociale (FINESS)", max_length=255, blank=True)
+    raison_sociale_longue = models.CharField("raison sociale longue (FINESS)", max_length=255, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    complement_raison_sociale = models.CharField("complément de raison sociale", max_length=255, blank=True)
+    complement_distribution = models.CharField("complément de distribution", max_length=255, blank=True)
+    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
+    type_voie = models.CharField("type de voie", max_length=10, blank=True)
+    voie = models.CharField("libellé de voie", max_length=255, blank=True)
+    complement_voie = models.CharField("complément de voie", max_length=10, blank=True)
+    lieu_dit_bp = models.CharField("lieu-dit / BP", max_length=255, blank=True)
+    commune = models.CharField("code commune", max_length=3, blank=True)
+    departement = models.CharField("département", max_length=3, blank=True, db_index=True)
+    code_postal = models.CharField("code postal", max_length=5, blank=True)
+    ville = models.CharField("ville", max_length=255, blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    telecopie = models.CharField("télécopie", max_length=20, blank=True)
+    finess_updated_on = models.DateField("mise à jour FINESS", null=True, blank=True)
+
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+
+    objects = StructureManager()
+
+    class MPTTMeta:
+        order_insertion_by = []
+
+    class Meta:
+        verbose_name = "structure"
+        verbose_name_plural = "structures"
+        ordering = ["tree_id", "lft"]
+        indexes = [
+            models.Index(fields=["tree_id", "lft"], name="structures_tree_lft_idx"),
+            models.Index(fields=["kind", "name"], name="structures_kind_name_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tree_id"], condition=Q(level=0), name="structures_structure_one_root_per_tree"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="EG") & Q(parent__isnull=True)) | (~Q(kind="EG") & Q(parent__isnull=False)),
+                name="structures_structure_eg_is_root",
+                violation_error_message="Seul un établissement géographique est à la racine d'une arborescence.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="EG")
+                    & Q(finess_et__isnull=False)
+                    & Q(categorie__isnull=False)
+                    & Q(entite_juridique__isnull=False)
+                )
+                | (
+                    ~Q(kind="EG")
+                    & Q(finess_et__isnull=True)
+                    & Q(categorie__isnull=True)
+                    & Q(entite_juridique__isnull=True)
+                ),
+                name="structures_structure_eg_identity",
+                violation_error_message=(
+                    "Un établissement géographique a un FINESS ET, une catégorie et une entité juridique ; "
+                    "une structure interne n'en a pas."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(opened_on__isnull=True)
+                | Q(closed_on__gte=models.F("opened_on")),
+                name="structures_structure_closed_after_opened",
+                violation_error_message="La date de fermeture précède la date d'ouverture.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_etablissement(self):
+        return self.kind == self.Kind.ETABLISSEMENT
+
+    @property
+    def is_closed(self):
+        return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    @property
+    def departement_name(self):
+        return departements.name(self.departement)
+
+    @property
+    def address_lines(self):
+        street = " ".join(part for part in (self.numero_voie, self.complement_voie, self.type_voie, self.voie) if part)
+        city = " ".join(part for part in (self.code_postal, self.ville) if part)
+        return [line for line in (self.complement_distribution, street, self.lieu_dit_bp, city) if line]
+
+    def clean(self):
+        super().clean()
+        parent = self.parent
+        if self.kind == self.Kind.ETABLISSEMENT:
+            if parent is not None:
+                raise ValidationError({"parent": "Un établissement géographique n'a pas de structure parente."})
+            return
+        if parent is None:
+            raise ValidationError(
+                {"parent": "Une structure interne est rattachée à un établissement ou une structure."}
+            )
+        if self.kind == self.Kind.POLE and parent.kind != self.Kind.ETABLISSEMENT:
+            raise ValidationError({"parent": "Un pôle ne peut être rattaché qu'à un établissement géographique."})
+        if parent.kind != self.Kind.ETABLISSEMENT and RANK[self.kind] < RANK[parent.kind]:
+            raise ValidationError(
+                {
+                    "parent": f"Un(e) {self.get_kind_display().lower()} ne peut pas être placé(e) sous un(e) "
+                    f"{parent.get_kind_display().lower()}."
+                }
+            )
+        if self.pk and parent.pk:
+            # Internal structures never leave their EG. Read positions from the database: MPTT fields
+            # of instances in memory go stale after other tree writes.
+            current = Structure.objects.filter(pk=self.pk).values("tree_id", "lft", "rght").first()
+            target = Structure.objects.filter(pk=parent.pk).values("tree_id", "lft").first()
+            if current and target:
+                if current["tree_id"] != target["tree_id"]:
+                    raise ValidationError(
+                        {"parent": "Une structure interne reste dans son établissement géographique."}
+                    )
+                if current["lft"] <= target["lft"] <= current["rght"]:
+                    raise ValidationError({"parent": "Une structure ne peut pas être placée sous elle-même."})
+
+    def etablissement_root(self):
+        """The EG this node belongs to, read from the database."""
+        if self.is_etablissement:
+            return self
+        return Structure.objects.get(tree_id=Structure.objects.filter(pk=self.pk).values("tree_id")[:1], level=0)
+
+    def lock_tree(self):
+        """Serialise writes to this EG's tree: lock its root row until the transaction ends."""
+        tree_id = Structure.objects.filter(pk=self.pk).values("tree_id")[:1]
+        return Structure.objects.select_for_update().get(tree_id=tree_id, level=0)
+
+
+RANK = {
+    Structure.Kind.ETABLISSEMENT: 0,
+    Structure.Kind.POLE: 1,
+    Structure.Kind.SERVICE: 2,
+    Structure.Kind.UF: 3,
+    Structure.Kind.UE: 4,
+}

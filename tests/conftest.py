@@ -1,0 +1,47 @@
+import os
+from io import StringIO
+
+# Playwright's sync API runs an event loop in the test thread: let the ORM be used from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from tests.accounts.factories import UserFactory  # noqa: E402
+
+DEMO_PASSWORD = "ror-demo-2026"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seed(db):
+    """The demo data of ``manage.py seed_demo`` (Tarn FINESS rows, seed scenario, demo accounts)."""
+    call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.fixture
+def demo_user(seed, django_user_model):
+    def get(username):
+        return django_user_model.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_for(client, demo_user):
+    """A test client logged in as a demo account."""
+
+    def login(username):
+        client.force_login(demo_user(username))
+        return client
+
+    return login
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True, username="admin")

@@ -1,0 +1,272 @@
+"""The Django admin for référents: territory scoping, lazy tree, read-only nomenclatures."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Habilitation
+from offers.models import Offer
+from structures.models import Structure
+from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.structures.factories import EtablissementFactory, StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def changelist(model, **params):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def change_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.fixture
+def referent(client_for):
+    return client_for("referent")
+
+
+@pytest.mark.parametrize("username", ["gestionnaire", "autre", "regulateur"])
+def test_non_staff_users_cannot_enter_the_admin(client_for, username):
+    response = client_for(username).get(reverse("admin:index"))
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_a_staff_user_without_referent_habilitation_sees_no_module(client, db):
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(reverse("admin:index"))
+
+    assert "Structures" not in response.text
+
+
+def test_the_structure_tree_opens_on_the_etablissements_of_the_territory(referent):
+    response = referent.get(changelist(Structure))
+
+    names = {row.name for row in response.context["cl"].result_list}
+    assert "CLINIQUE CLAUDE BERNARD - ALBI" in names
+    assert "CH ALBI" in names
+    assert "Pédiatrie - Obstétrique" not in names  # children wait for their level
+    assert "E.H.P.A.D. EDMAR LAMA DE CAYENNE" not in names  # Guyane, not the Tarn
+    assert response.context["cl"].result_count == 23
+
+
+def test_the_tree_is_browsed_one_level_at_a_time(referent):
+    eg = Structure.objects.get(finess_et="810000224")
+
+    response = referent.get(changelist(Structure) + f"?parent={eg.pk}")
+
+    assert [row.name for row in response.context["cl"].result_list] == ["Médecine", "Pédiatrie - Obstétrique"]
+    assert "Sous-structures de « CLINIQUE CLAUDE BERNARD - ALBI »" in response.text
+
+
+def test_a_search_looks_through_every_level(referent):
+    response = referent.get(changelist(Structure) + "?q=HJ+Cardio")
+
+    assert [row.name for row in response.context["cl"].result_list] == ["HJ Cardiologie"]
+
+
+def test_the_tree_page_has_a_constant_number_of_queries(referent, django_assert_max_num_queries):
+    for _ in range(60):
+        EtablissementFactory(departement="81")
+
+    with django_assert_max_num_queries(12):
+        response = referent.get(changelist(Structure))
+
+    assert response.status_code == 200
+
+
+def test_a_structure_outside_the_territory_is_not_reachable(referent):
+    ehpad = Structure.objects.get(finess_et="970302287")
+
+    response = referent.get(change_url(ehpad))
+
+    assert response.status_code == 302  # Django admin: "does not exist" and back to the index
+    assert "E.H.P.A.D." not in referent.get(response["Location"]).text
+
+
+def test_offers_outside_the_territory_are_hidden(referent):
+    response = referent.get(changelist(Offer))
+
+    names = {offer.nom for offer in response.context["cl"].result_list}
+    assert "Unité de Soins Intensifs Cardiologie (USIC)" in names
+    assert "Hébergement permanent" not in names
+
+
+def test_offers_of_one_structure(referent):
+    uf = Structure.objects.get(name="Cardiologie médicale - USIC")
+
+    response = referent.get(changelist(Offer) + f"?structure__id__exact={uf.pk}")
+
+    assert [offer.nom for offer in response.context["cl"].result_list] == [
+        "Unité de Soins Intensifs Cardiologie (USIC)"
+    ]
+
+
+def test_a_referent_adds_an_internal_structure_in_the_territory(referent):
+    eg = Structure.objects.get(finess_et="810000224")
+
+    response = referent.post(
+        reverse("admin:structures_structure_add"), {"kind": "1", "name": "Chirurgie", "parent": eg.pk}
+    )
+
+    assert response.status_code == 302
+    pole = Structure.objects.get(name="Chirurgie")
+    assert (pole.parent_id, pole.tree_id, pole.level) == (eg.pk, eg.tree_id, 1)
+
+
+def test_a_forged_parent_outside_the_territory_is_refused(referent):
+    ehpad = Structure.objects.get(finess_et="970302287")
+
+    response = referent.post(
+        reverse("admin:structures_structure_add"), {"kind": "1", "name": "Intrus", "parent": ehpad.pk}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["parent"]
+    assert not Structure.objects.filter(name="Intrus").exists()
+
+
+def test_a_referent_moves_a_structure_inside_its_etablissement(referent):
+    uf = Structure.objects.get(name="HJ Cardiologie")
+    pole = Structure.objects.get(name="Pédiatrie - Obstétrique")
+
+    response = referent.post(
+        change_url(uf),
+        {"name": uf.name, "parent": pole.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""},
+    )
+
+    assert response.status_code == 302
+    assert Structure.objects.get(pk=uf.pk).parent_id == pole.pk
+    eg = Structure.objects.get(finess_et="810000224")
+    assert Structure.objects.get(pk=eg.pk).rght == 2 * Structure.objects.filter(tree_id=eg.tree_id).count()
+
+
+def test_moving_a_structure_to_another_etablissement_is_refused(referent):
+    uf = Structure.objects.get(name="HJ Cardiologie")
+    other = Structure.objects.get(finess_et="810000158")
+
+    response = referent.post(
+        change_url(uf),
+        {"name": uf.name, "parent": other.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""},
+    )
+
+    assert response.status_code == 200
+    assert "reste dans son établissement" in response.text
+    assert Structure.objects.get(pk=uf.pk).parent.name == "Cardiologie"
+
+
+def test_finess_cells_of_an_etablissement_are_read_only(referent):
+    eg = Structure.objects.get(finess_et="810000224")
+
+    referent.post(
+        change_url(eg),
+        {
+            "name": "CLINIQUE CLAUDE BERNARD",
+            "finess_et": "999999999",
+            "siret": "1",
+            "opened_on": "",
+            "closed_on": "",
+        },
+    )
+
+    eg.refresh_from_db()
+    assert (eg.name, eg.finess_et, eg.siret) == ("CLINIQUE CLAUDE BERNARD", "810000224", "08692039400011")
+
+
+def test_nomenclatures_are_read_only(referent):
+    assert referent.get(reverse("admin:nomenclatures_typeoffre_changelist")).status_code == 200
+    assert referent.get(reverse("admin:nomenclatures_typeoffre_add")).status_code == 403
+    response = referent.post(reverse("admin:nomenclatures_typeoffre_change", args=["262"]), {"label": "x"})
+    assert response.status_code == 403
+
+
+def test_the_referent_sees_the_accounts_of_the_territory_only(referent, db):
+    outsider = HabilitationFactory(etablissement=Structure.objects.get(finess_et="970302287")).user
+
+    response = referent.get(changelist(type(outsider)))
+
+    usernames = {user.username for user in response.context["cl"].result_list}
+    assert {"gestionnaire", "autre", "referent", "regulateur"} <= usernames
+    assert outsider.username not in usernames
+
+
+def test_the_referent_sees_only_the_habilitations_of_the_territory(referent, demo_user):
+    gestionnaire = demo_user("gestionnaire")
+
+    response = referent.get(change_url(gestionnaire))
+
+    shown = {
+        str(form.instance) for form in response.context["inline_admin_formsets"][0].formset.forms if form.instance.pk
+    }
+    assert any("CL DU REFUGE PROTESTANT" in label for label in shown)
+    assert not any("EDMAR LAMA" in label for label in shown)
+
+
+def test_a_referent_cannot_grant_a_habilitation_outside_the_territory(referent, demo_user):
+    autre = demo_user("autre")
+    ehpad = Structure.objects.get(finess_et="970302287")
+    data = {
+        "username": "autre", "first_name": "Dominique", "last_name": "Autre", "email": "", "is_active": "on",
+        "habilitations-TOTAL_FORMS": "1", "habilitations-INITIAL_FORMS": "0",
+        "habilitations-0-role": "responsable", "habilitations-0-etablissement": ehpad.pk,
+        "habilitations-0-entite_juridique": "", "habilitations-0-departement": "",
+    }  # fmt: skip
+
+    response = referent.post(change_url(autre), data)
+
+    assert response.status_code == 200
+    assert not Habilitation.objects.filter(user=autre, etablissement=ehpad).exists()
+
+
+def test_a_referent_cannot_make_anyone_superuser(referent, demo_user):
+    autre = demo_user("autre")
+    data = {
+        "username": "autre", "first_name": "Dominique", "last_name": "Autre", "email": "", "is_active": "on",
+        "is_superuser": "on", "habilitations-TOTAL_FORMS": "0", "habilitations-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    referent.post(change_url(autre), data)
+
+    autre.refresh_from_db()
+    assert not autre.is_superuser
+
+
+def test_a_superuser_sees_every_etablissement(client, seed, superuser):
+    client.force_login(superuser)
+
+    response = client.get(changelist(Structure))
+
+    assert response.context["cl"].result_count == Structure.objects.filter(level=0).count() == 37
+
+
+def test_the_offer_admin_shows_contacts_inline(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+
+    response = referent.get(change_url(usic))
+
+    assert response.status_code == 200
+    assert "Cadre de santé de l&#x27;USIC" in response.text
+
+
+def test_saving_an_offer_in_the_admin_bumps_its_version(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    form = referent.get(change_url(usic)).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["activites"] = [a.pk for a in usic.activites.all()]
+    data["structure"] = usic.structure_id
+    data |= {"contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0"}
+    data["nom"] = "USIC (renommée)"
+
+    response = referent.post(change_url(usic), data)
+
+    assert response.status_code == 302, response.status_code
+    usic.refresh_from_db()
+    assert (usic.nom, usic.version) == ("USIC (renommée)", 2)
+
+
+def test_structure_factory_is_in_a_tree(db):
+    uf = StructureFactory()
+
+    assert uf.parent.is_etablissement and uf.tree_id == uf.parent.tree_id
