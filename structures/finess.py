@@ -31,6 +31,7 @@ DEPARTEMENT_RE = re.compile(r"^[0-9][0-9A-Z]$")
 CATEGORIE_RE = re.compile(r"^[0-9]{3}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BATCH_SIZE = 2000
+MAX_KEPT = 100  # messages kept for the report; the national file can raise tens of thousands of warnings
 
 # Fields of an EG that the FINESS file owns (the portal owns the others, e.g. the displayed name).
 IMPORTED_FIELDS = [
@@ -92,8 +93,10 @@ class Report:
     unchanged: int = 0
     ej_created: int = 0
     skipped: int = 0  # filtered out by département, or geolocalisation records
-    rejected: list = field(default_factory=list)  # (line number, message)
+    rejected: list = field(default_factory=list)  # (line number, message), the first MAX_KEPT only
     warnings: list = field(default_factory=list)
+    rejected_count: int = 0
+    warning_count: int = 0
     encoding: str = ""
     extraction: str = ""
 
@@ -132,7 +135,14 @@ class FinessImport:
         return self.report
 
     def reject(self, line, message):
-        self.report.rejected.append((line, message))
+        self.report.rejected_count += 1
+        if len(self.report.rejected) < MAX_KEPT:
+            self.report.rejected.append((line, message))
+
+    def warn(self, line, message):
+        self.report.warning_count += 1
+        if len(self.report.warnings) < MAX_KEPT:
+            self.report.warnings.append((line, message))
 
     def validate(self, line, cells):
         """A dict of model values for a valid ``structureet`` line, else None (rejected or skipped)."""
@@ -183,13 +193,11 @@ class FinessImport:
         self.seen[finess] = line
         for key, label in (("nofinesset", "FINESS ET"), ("nofinessej", "FINESS EJ")):
             if not luhn_ok(cell[key]):
-                self.report.warnings.append(
-                    (line, f"la clé du numéro {label} {cell[key]} ne vérifie pas la règle de Luhn (importé).")
-                )
+                self.warn(line, f"la clé du numéro {label} {cell[key]} ne vérifie pas la règle de Luhn (importé).")
         postcode, _, city = cell["ligneacheminement"].partition(" ")
         siret = cell["siret"] if re.fullmatch(r"[0-9]{14}", cell["siret"]) else ""
         if cell["siret"] and not siret:
-            self.report.warnings.append((line, f"SIRET « {cell['siret']} » ignoré (14 chiffres attendus)."))
+            self.warn(line, f"SIRET « {cell['siret']} » ignoré (14 chiffres attendus).")
         return {
             "finess_et": finess,
             "finess_ej": cell["nofinessej"],

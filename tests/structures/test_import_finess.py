@@ -209,3 +209,13 @@ def test_large_files_are_written_in_batches_with_a_bounded_number_of_queries(
     assert "1000 établissement(s) créé(s)" in out
     assert EntiteJuridique.objects.count() == 50
     assert Structure.objects.values("tree_id").distinct().count() == 1000
+
+
+def test_only_the_first_hundred_rejections_are_printed_but_all_are_counted(tmp_path):
+    lines = [line_with(CLAUDE_BERNARD, nofinesset=f"81{n:07d}", categetab="999") for n in range(150)]
+
+    out, err = run(write(tmp_path, lines))
+
+    assert err.count("rejetée : catégorie d'établissement inconnue") == 100
+    assert "… et 50 autre(s) ligne(s) rejetée(s)." in err
+    assert "150 ligne(s) rejetée(s)" in out

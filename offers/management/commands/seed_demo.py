@@ -159,7 +159,7 @@ class Command(BaseCommand):
             report = FinessImport(path).run()
             self.stdout.write(
                 f"{path.name} : {report.created} établissement(s) créé(s), {report.updated} mis à jour, "
-                f"{report.unchanged} inchangé(s), {len(report.rejected)} rejeté(s)."
+                f"{report.unchanged} inchangé(s), {report.rejected_count} rejeté(s)."
             )
         with transaction.atomic():
             created = sum(self.build_tree(*tree) for tree in TREES)

@@ -6,8 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from structures.finess import FinessImport
 
-MAX_PRINTED = 100
-
 
 class Command(BaseCommand):
     help = (
@@ -33,20 +31,20 @@ class Command(BaseCommand):
         report = FinessImport(path, departement, self.progress if show_progress else None).run()
         if show_progress:
             self.stdout.write("")
-        for line, message in report.rejected[:MAX_PRINTED]:
+        for line, message in report.rejected:
             self.stderr.write(f"Ligne {line} rejetée : {message}")
-        if len(report.rejected) > MAX_PRINTED:
-            self.stderr.write(f"… et {len(report.rejected) - MAX_PRINTED} autre(s) ligne(s) rejetée(s).")
-        for line, message in report.warnings[:MAX_PRINTED]:
+        if report.rejected_count > len(report.rejected):
+            self.stderr.write(f"… et {report.rejected_count - len(report.rejected)} autre(s) ligne(s) rejetée(s).")
+        for line, message in report.warnings:
             self.stderr.write(f"Ligne {line}, avertissement : {message}")
-        if len(report.warnings) > MAX_PRINTED:
-            self.stderr.write(f"… et {len(report.warnings) - MAX_PRINTED} autre(s) avertissement(s).")
+        if report.warning_count > len(report.warnings):
+            self.stderr.write(f"… et {report.warning_count - len(report.warnings)} autre(s) avertissement(s).")
         extraction = f", extraction du {report.extraction}" if report.extraction else ""
         self.stdout.write(
             f"Import FINESS terminé en {time.monotonic() - started:.1f} s (encodage {report.encoding}{extraction}) : "
             f"{report.created} établissement(s) créé(s), {report.updated} mis à jour, "
-            f"{report.unchanged} inchangé(s), {len(report.rejected)} ligne(s) rejetée(s), "
-            f"{report.ej_created} entité(s) juridique(s) créée(s), {len(report.warnings)} avertissement(s), "
+            f"{report.unchanged} inchangé(s), {report.rejected_count} ligne(s) rejetée(s), "
+            f"{report.ej_created} entité(s) juridique(s) créée(s), {report.warning_count} avertissement(s), "
             f"{report.skipped} ligne(s) ignorée(s)."
         )
         if report.changed == 0:
