@@ -5,7 +5,7 @@ not a tree node: moving it is a one-row update.
 """
 
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from nomenclatures.models import NiveauConfidentialite
@@ -15,10 +15,29 @@ from structures.models import Structure
 
 class OfferQuerySet(models.QuerySet):
     def managed_by(self, user):
+        """Offers that ``user`` may change: responsables of the EG and référents of its territory."""
         return self.filter(structure__in=Structure.objects.managed_by(user))
 
     def visible_to(self, user):
+        """Offers that ``user`` may open: managers and régulateurs."""
         return self.filter(structure__in=Structure.objects.visible_to(user))
+
+    def restricted_visible_to(self, user):
+        """Offers whose restricted details ``user`` may read: contacts "Visible régulation et gestion de
+        crise" and everything about a sensitive unit. The arrêté du 26 décembre 2023 reserves them to
+        regulation and crisis profiles; the EG's own responsables and its référents keep them up to date.
+        """
+        from accounts.models import Habilitation
+
+        roles = [Habilitation.Role.RESPONSABLE, Habilitation.Role.REFERENT, Habilitation.Role.REGULATEUR]
+        return self.filter(structure__in=Structure.objects.in_scope_of(user, roles))
+
+    def with_access(self, user):
+        """Annotate ``can_manage`` and ``can_read_restricted`` for ``user`` (in the same query)."""
+        return self.annotate(
+            can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))),
+            can_read_restricted=Exists(Offer.objects.restricted_visible_to(user).filter(pk=OuterRef("pk"))),
+        )
 
 
 class OfferIdentifierSequence(models.Model):
@@ -46,6 +65,8 @@ class OfferIdentifierSequence(models.Model):
 
 
 class Offer(models.Model):
+    RESTRICTED_LEVEL = NiveauConfidentialite.REGULATION
+
     structure = models.ForeignKey(
         Structure,
         verbose_name="rattachement organisationnel",
@@ -125,6 +146,16 @@ class Offer(models.Model):
     @property
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    @property
+    def patientele_label(self):
+        if self.age_min is not None and self.age_max is not None:
+            return f"De {self.age_min} à {self.age_max} ans"
+        if self.age_min is not None:
+            return f"À partir de {self.age_min} ans"
+        if self.age_max is not None:
+            return f"Jusqu'à {self.age_max} ans"
+        return "Tous âges"
 
 
 class Contact(models.Model):

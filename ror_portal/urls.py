@@ -7,8 +7,13 @@ admin.site.site_title = "ROR – administration"
 admin.site.index_title = "Administration du territoire"
 
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(extra_context={"page_title": "Connexion", "breadcrumb": []}),
+        name="login",
+    ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("structures.urls")),
+    path("", include("offers.urls")),
 ]

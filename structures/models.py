@@ -51,34 +51,32 @@ class StructureQuerySet(TreeQuerySet):
     def etablissements(self):
         return self.filter(kind=Structure.Kind.ETABLISSEMENT)
 
-    def _etablissements_for(self, user, roles):
-        eg = self.model.objects.etablissements()
+    def in_scope_of(self, user, roles):
+        """Every node of the EG covered by ``user``'s habilitations with one of ``roles``."""
+        etablissements = self.model.objects.etablissements()
         if not (user.is_authenticated and user.is_active):
-            return eg.none()
-        if user.is_superuser:
-            return eg
-        return eg.filter(habilitation_scope(user, roles))
-
-    def _in_trees_of(self, etablissements):
+            etablissements = etablissements.none()
+        elif not user.is_superuser:
+            etablissements = etablissements.filter(habilitation_scope(user, roles))
         return self.filter(tree_id__in=etablissements.values("tree_id"))
 
     def managed_by(self, user):
         """Every node (EG and internal structures) that ``user`` may change."""
         from accounts.models import Habilitation
 
-        return self._in_trees_of(self._etablissements_for(user, Habilitation.MANAGING_ROLES))
+        return self.in_scope_of(user, Habilitation.MANAGING_ROLES)
 
     def administered_by(self, user):
         """Every node of the territory that ``user`` administers as a référent ROR (the Django admin)."""
         from accounts.models import Habilitation
 
-        return self._in_trees_of(self._etablissements_for(user, [Habilitation.Role.REFERENT]))
+        return self.in_scope_of(user, [Habilitation.Role.REFERENT])
 
     def visible_to(self, user):
         """Every node that ``user`` may read (managers and régulateurs)."""
         from accounts.models import Habilitation
 
-        return self._in_trees_of(self._etablissements_for(user, Habilitation.Role.values))
+        return self.in_scope_of(user, Habilitation.Role.values)
 
     def open_on(self, day=None):
         day = day or timezone.localdate()
@@ -213,6 +211,19 @@ class Structure(MPTTModel):
     @property
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    INTERNAL_HEADINGS = {
+        Kind.ETABLISSEMENT: "Dans cet établissement",
+        Kind.POLE: "Structure interne du pôle",
+        Kind.SERVICE: "Structure interne du service",
+        Kind.UF: "Structure interne de l'unité fonctionnelle",
+        Kind.UE: "Structure interne de l'unité élémentaire",
+    }
+
+    @property
+    def internal_heading(self):
+        """The title of the table of what sits inside this structure (labels of the real portal)."""
+        return self.INTERNAL_HEADINGS[self.kind]
 
     @property
     def departement_name(self):

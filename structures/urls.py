@@ -4,4 +4,8 @@ from structures import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("etablissements/", views.mes_etablissements, name="mes_etablissements"),
+    path("etablissements/eg/", views.etablissement_list, name="etablissement_list"),
+    path("etablissements/ej/", views.entite_juridique_list, name="entite_juridique_list"),
+    path("structures/<int:pk>/", views.structure_detail, name="structure_detail"),
 ]

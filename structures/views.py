@@ -1,5 +1,109 @@
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from offers.models import Offer
+from ror_portal.rendering import render_page
+from structures.forms import EtablissementFilterForm
+from structures.models import EntiteJuridique, Structure
+
+PAGE_SIZE = 25
+
+
+def crumbs(*items):
+    """Breadcrumb items (label, url); the last one is the current page."""
+    return [("Accueil", reverse("home")), *items]
+
+
+def structure_crumbs(ancestors):
+    return [(node.name, reverse("structure_detail", args=[node.pk])) for node in ancestors]
 
 
 def home(request):
-    return render(request, "structures/home.html")
+    return render_page(request, "structures/home.html", {"page_title": "Accueil", "breadcrumb": crumbs()})
+
+
+def mes_etablissements(request):
+    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    context = {
+        "page_title": "Mes établissements",
+        "breadcrumb": crumbs(("Mes établissements", None)),
+        "eg_count": etablissements.count(),
+        "ej_count": EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique")).count(),
+    }
+    return render_page(request, "structures/mes_etablissements.html", context)
+
+
+def offers_per_tree():
+    """Number of offers in an EG's whole tree, for an EG row (``tree_id`` of the outer query)."""
+    per_tree = (
+        Offer.objects.filter(structure__tree_id=OuterRef("tree_id"))
+        .order_by()
+        .values("structure__tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_tree), Value(0))
+
+
+def etablissement_list(request):
+    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    form = EtablissementFilterForm(request.GET or None, etablissements)
+    if form.is_bound and not form.is_valid():
+        rows = etablissements.none()
+    else:
+        rows = form.filter(etablissements) if form.is_bound else etablissements
+    ordering = Lower("name").desc() if form.sort == "-nom" else Lower("name").asc()
+    rows = rows.select_related("categorie").annotate(offer_count=offers_per_tree()).order_by(ordering, "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_title": "Mes établissements géographiques (EG)",
+        "breadcrumb": crumbs(
+            ("Mes établissements", reverse("mes_etablissements")), ("Mes établissements géographiques (EG)", None)
+        ),
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound and any(form.data.get(name) for name in ("q", "departement", "categorie", "ej")),
+        "sort": form.sort,
+    }
+    return render_page(request, "structures/etablissement_list.html", context)
+
+
+def entite_juridique_list(request):
+    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    rows = (
+        EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique"))
+        .annotate(eg_count=Count("etablissements", filter=Q(etablissements__in=etablissements)))
+        .order_by("finess_ej")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_title": "Mes entités juridiques (EJ)",
+        "breadcrumb": crumbs(
+            ("Mes établissements", reverse("mes_etablissements")), ("Mes entités juridiques (EJ)", None)
+        ),
+        "page": page,
+    }
+    return render_page(request, "structures/entite_juridique_list.html", context)
+
+
+def structure_detail(request, pk):
+    node = get_object_or_404(
+        Structure.objects.visible_to(request.user).select_related("categorie", "entite_juridique"), pk=pk
+    )
+    ancestors = list(node.get_ancestors())
+    children = list(node.children.order_by("lft"))
+    offers = list(node.offers.select_related("champ_activite").order_by("nom", "pk"))
+    context = {
+        "page_title": node.name,
+        "breadcrumb": crumbs(
+            ("Mes établissements", reverse("etablissement_list")), *structure_crumbs(ancestors), (node.name, None)
+        ),
+        "node": node,
+        "etablissement": node if node.is_etablissement else ancestors[0],
+        "children": children,
+        "offers": offers,
+    }
+    return render_page(request, "structures/structure_detail.html", context)

@@ -1,9 +1,9 @@
-// After an HTMX swap of the main content, move the focus to the new content's heading so that
-// keyboard and screen-reader users land on what changed.
-document.addEventListener("htmx:afterSettle", function (event) {
-  var heading = event.detail.target.querySelector("h1, [data-htmx-focus]");
-  if (heading) {
-    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+// After an HTMX navigation, move the focus to the new content's heading so that keyboard and
+// screen-reader users land on what changed (the swapped element itself is gone with outerHTML).
+document.addEventListener("htmx:afterSettle", function () {
+  var heading = document.querySelector("#page-content h1");
+  if (heading && !heading.contains(document.activeElement)) {
+    heading.setAttribute("tabindex", "-1");
     heading.focus();
   }
 });

@@ -1,0 +1,433 @@
+"""The structure manager's portal: permissions, HTMX fragments, filters, pagination, query counts."""
+
+import datetime
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Habilitation
+from offers.models import Offer
+from structures.models import Structure
+from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.offers.factories import ContactFactory, OfferFactory
+from tests.structures.builders import big_etablissement, many_etablissements
+from tests.structures.factories import StructureFactory
+
+pytestmark = pytest.mark.django_db
+
+CLAUDE_BERNARD, CH_ALBI, EHPAD = "810000224", "810000505", "970302287"
+
+
+def eg(finess):
+    return Structure.objects.get(finess_et=finess)
+
+
+def url_of(target):
+    """URL names resolved against the seed data."""
+    static = {
+        "accueil": reverse("home"),
+        "mes établissements": reverse("mes_etablissements"),
+        "liste EG": reverse("etablissement_list"),
+        "liste EJ": reverse("entite_juridique_list"),
+    }
+    if target in static:
+        return static[target]
+    kind, name = target.split(":", 1)
+    if kind == "eg":
+        return reverse("structure_detail", args=[eg(name).pk])
+    if kind == "structure":
+        return reverse("structure_detail", args=[Structure.objects.get(name=name).pk])
+    return reverse("offer_detail", args=[Offer.objects.get(nom=name).pk])
+
+
+PAGES = [
+    "accueil",
+    "mes établissements",
+    "liste EG",
+    "liste EJ",
+    f"eg:{CLAUDE_BERNARD}",
+    "structure:Pédiatrie - Obstétrique",
+    "structure:Cardiologie médicale - USIC",
+    "offer:Unité de Soins Intensifs Cardiologie (USIC)",
+    f"eg:{CH_ALBI}",
+    f"eg:{EHPAD}",
+    "offer:Hébergement permanent",
+]
+# Expected status per user, in the order of PAGES.
+MATRIX = {
+    "gestionnaire": [200, 200, 200, 200, 200, 200, 200, 200, 404, 200, 200],
+    "autre": [200, 200, 200, 200, 404, 404, 404, 404, 200, 404, 404],
+    "referent": [200, 200, 200, 200, 200, 200, 200, 200, 200, 404, 404],
+    "regulateur": [200, 200, 200, 200, 200, 200, 200, 200, 200, 404, 404],
+    None: [302] * len(PAGES),
+}
+
+
+@pytest.mark.parametrize(
+    ("username", "target", "status"),
+    [(user, page, statuses[i]) for user, statuses in MATRIX.items() for i, page in enumerate(PAGES)],
+)
+def test_permission_matrix(client, seed, demo_user, username, target, status):
+    if username:
+        client.force_login(demo_user(username))
+
+    response = client.get(url_of(target))
+
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_guessing_ids_outside_the_scope_is_a_404(client_for):
+    client = client_for("autre")
+    pks = list(Structure.objects.exclude(tree_id=eg(CH_ALBI).tree_id).values_list("pk", flat=True))
+
+    statuses = {client.get(reverse("structure_detail", args=[pk])).status_code for pk in pks}
+
+    assert statuses == {404}
+    assert client.get(reverse("structure_detail", args=[999_999])).status_code == 404
+
+
+def test_an_htmx_navigation_gets_the_content_fragment_with_its_title(client_for):
+    response = client_for("gestionnaire").get(url_of(f"eg:{CLAUDE_BERNARD}"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith("<title>CLINIQUE CLAUDE BERNARD - ALBI – Portail de l'offre ROR</title>")
+    assert 'id="page-content"' in response.text
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_plain_request_gets_the_whole_page(client_for):
+    response = client_for("gestionnaire").get(url_of(f"eg:{CLAUDE_BERNARD}"))
+
+    assert "<html" in response.text and 'id="page-content"' in response.text
+    assert "Pour toute difficulté, contactez-nous" in response.text
+
+
+def test_a_history_restore_request_gets_the_whole_page(client_for):
+    response = client_for("gestionnaire").get(
+        url_of(f"eg:{CLAUDE_BERNARD}"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+
+    assert "<html" in response.text
+
+
+def test_details_links_are_htmx_links_with_a_plain_href(client_for):
+    uf = Structure.objects.get(name="Cardiologie médicale - USIC")
+    offer_url = url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)")
+
+    response = client_for("gestionnaire").get(reverse("structure_detail", args=[uf.pk]))
+
+    assert f'href="{offer_url}" hx-get="{offer_url}"' in response.text
+
+
+def test_the_uf_page_lists_its_offers_as_in_the_seed(client_for):
+    response = client_for("gestionnaire").get(url_of("structure:Cardiologie médicale - USIC"))
+
+    assert "Structure interne de l&#x27;unité fonctionnelle" in response.text
+    rows = [(row[0], row[1]) for row in table_rows(response.text)]
+    assert rows == [("Unité de Soins Intensifs Cardiologie (USIC)", "Offre")]
+
+
+def test_the_eg_page_shows_its_identity_and_its_poles(client_for):
+    response = client_for("gestionnaire").get(url_of(f"eg:{CLAUDE_BERNARD}"))
+
+    text = response.text
+    assert "Dans cet établissement" in text
+    assert "810000224" in text and "FINESS EJ 810000471" in text
+    assert "365 – Etablissement de soins pluridisciplinaire" in text
+    assert "08692039400011" in text
+    assert "1 R PERE COLOMBIER" in text and "81000 ALBI" in text
+    assert [(row[0], row[1]) for row in table_rows(text)] == [
+        ("Pédiatrie - Obstétrique", "Pôle"),
+        ("Médecine", "Pôle"),
+    ]
+
+
+def test_a_medico_social_eg_lists_its_offers(client_for):
+    response = client_for("gestionnaire").get(url_of(f"eg:{EHPAD}"))
+
+    assert [(row[0], row[1]) for row in table_rows(response.text)] == [
+        ("Accueil de jour", "Offre"),
+        ("Hébergement permanent", "Offre"),
+    ]
+
+
+def test_the_breadcrumb_follows_the_tree(client_for):
+    response = client_for("gestionnaire").get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)"))
+
+    assert [label for label, _url in response.context["breadcrumb"]] == [
+        "Accueil",
+        "Mes établissements",
+        "CLINIQUE CLAUDE BERNARD - ALBI",
+        "Pédiatrie - Obstétrique",
+        "Cardiologie médicale - USIC",
+        "Unité de Soins Intensifs Cardiologie (USIC)",
+    ]
+
+
+def test_the_offer_page_shows_the_seed_labels(client_for):
+    response = client_for("gestionnaire").get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)"))
+
+    text = unescape(response.text)
+    for label in (
+        "Informations générales",
+        "Nom de l'offre :",
+        "Médecine, Chirurgie, Obstétrique (MCO)",
+        "Rattachement organisationnel :",
+        "Modèle de saisie :",
+        "260/01",
+        "Unité sensible :",
+        "NON",
+        "Informations complémentaires (identifiants techniques, dates, etc.)",
+        "Soins intensifs spécialisés cardiologie (USIC) (354)",
+        "Hospitalisation complète (HC)",
+        "Unité de soins intensifs spécialisés cardiologie (USIC)",
+        "À partir de 18 ans",
+    ):
+        assert label in text, label
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    assert usic.identifiant in text
+    link = reverse("structure_detail", args=[usic.structure_id])
+    assert f'<a href="{link}" hx-get="{link}">Cardiologie médicale - USIC</a>' in text
+
+
+@pytest.mark.parametrize("username", ["gestionnaire", "referent", "regulateur"])
+def test_regulation_contacts_are_shown_to_the_eg_managers_and_to_regulateurs(client_for, username):
+    response = client_for(username).get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)"))
+
+    assert "Cadre de santé de l&#x27;USIC" in response.text
+    assert "Visible régulation et gestion de crise" in response.text
+
+
+@pytest.mark.parametrize("username", ["gestionnaire", "referent", "regulateur"])
+def test_a_sensitive_unit_shows_its_details_to_the_entitled_profiles(client_for, username):
+    Offer.objects.filter(nom="Unité de Soins Intensifs Cardiologie (USIC)").update(unite_sensible=True)
+
+    response = client_for(username).get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)"))
+
+    assert "Unité sensible" in response.text and "OUI" in response.text
+    assert "Cadre de santé de l&#x27;USIC" in response.text
+    assert "Soins intensifs spécialisés cardiologie (USIC) (354)" in response.text
+
+
+def test_restricted_details_are_for_the_eg_profiles_only(seed, demo_user):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    no_habilitation = UserFactory()
+    other_eg = HabilitationFactory(etablissement=eg(CH_ALBI)).user
+    other_departement = HabilitationFactory(regulateur=True, departement="31").user
+
+    users = [*map(demo_user, ("gestionnaire", "autre", "referent", "regulateur"))]
+    users += [no_habilitation, other_eg, other_departement]
+
+    allowed = {user.username for user in users if Offer.objects.restricted_visible_to(user).filter(pk=usic.pk).exists()}
+
+    assert allowed == {"gestionnaire", "referent", "regulateur"}
+
+
+def test_closed_structures_and_offers_are_shown_with_a_badge(client_for):
+    uf = Structure.objects.get(name="HJ Cardiologie")
+    uf.closed_on = datetime.date(2024, 1, 1)
+    uf.save()
+    Offer.objects.filter(structure=uf).update(closed_on=datetime.date(2024, 1, 1))
+    client = client_for("gestionnaire")
+
+    service_page = client.get(reverse("structure_detail", args=[uf.parent_id]))
+    uf_page = client.get(reverse("structure_detail", args=[uf.pk]))
+
+    assert ("HJ Cardiologie", "Unité fonctionnelle") in {(row[0], row[1]) for row in table_rows(service_page.text)}
+    assert "HJ CardiologieFermée" in [row[0] for row in table_rows(service_page.text, keep_badges=True)]
+    assert "Fermée" in uf_page.text and "Hôpital de jour de cardiologie" in uf_page.text
+
+
+# --- "Mes établissements géographiques (EG)": filters, sorting, pagination --------------------------------
+
+
+def listed(response):
+    return [row.name for row in response.context["page"]]
+
+
+def test_the_eg_list_counts_the_offers_of_each_eg(client_for):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"))
+
+    counts = {row.finess_et: row.offer_count for row in response.context["page"]}
+    assert counts[CLAUDE_BERNARD] == 5
+    assert counts[EHPAD] == 2
+    assert counts["810000158"] == 2
+    assert counts["810003368"] == 0
+
+
+def test_the_eg_list_shows_catégorie_and_commune(client_for):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"))
+
+    assert "365 – Etablissement de soins pluridisciplinaire" in response.text
+    assert "ALBI (81)" in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "claude bernard - albi"}, ["CLINIQUE CLAUDE BERNARD - ALBI"]),
+        ({"q": "810000158"}, ["CL DU REFUGE PROTESTANT"]),
+        ({"departement": "9C"}, ["E.H.P.A.D. EDMAR LAMA DE CAYENNE"]),
+        ({"categorie": "109"}, ["CENTRE CMRF ALBI"]),
+        ({"ej": "810099903"}, ["CENTRE CMRF ALBI"]),
+        (
+            {"q": "UAD", "departement": "81", "categorie": "146", "tri": "-nom"},
+            [
+                "CL CLAUDE BERNARD UAD LESCURE",
+                "CL CLAUDE BERNARD UAD LAVAUR",
+                "CL CLAUDE BERNARD UAD GRAULHET",
+                "CL CLAUDE BERNARD UAD CASTRES",
+            ],
+        ),
+        ({"q": "introuvable"}, []),
+    ],
+)
+def test_eg_list_filters(client_for, params, expected):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"), params)
+
+    assert listed(response) == expected
+
+
+def test_the_departement_and_categorie_choices_come_from_the_user_eg(client_for):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"))
+
+    form = response.context["form"]
+    assert [code for code, _ in form.fields["departement"].choices] == ["", "81", "9C"]
+    assert [code for code, _ in form.fields["categorie"].choices] == ["", "109", "146", "365", "500"]
+
+
+def test_a_filter_outside_the_choices_is_refused_in_french(client_for):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"), {"departement": "31"})
+
+    assert listed(response) == []
+    assert "Sélectionnez un choix valide" in response.text
+    assert "Aucun établissement ne correspond à votre recherche" in response.text
+
+
+def test_the_eg_list_paginates(client, db):
+    ej = many_etablissements(60)
+    user = HabilitationFactory(entite_juridique=ej).user
+    client.force_login(user)
+
+    first = client.get(reverse("etablissement_list"))
+    third = client.get(reverse("etablissement_list"), {"page": 3})
+    beyond = client.get(reverse("etablissement_list"), {"page": 99})
+
+    assert len(listed(first)) == 25 and listed(first)[0] == "ÉTABLISSEMENT EN NOMBRE 0000"
+    assert listed(third) == [f"ÉTABLISSEMENT EN NOMBRE {n:04d}" for n in range(50, 60)]
+    assert listed(beyond) == listed(third)
+    assert "Page 1 sur 3" in first.text and "Page suivante" in first.text
+
+
+def test_an_empty_eg_list_says_what_to_do(client, db):
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("etablissement_list"))
+
+    assert "Aucun établissement" in response.text
+    assert "Demandez une habilitation au référent ROR" in response.text
+
+
+def test_the_ej_list_counts_only_the_eg_in_scope(client, seed):
+    user = HabilitationFactory(etablissement=eg(CLAUDE_BERNARD)).user
+    client.force_login(user)
+
+    response = client.get(reverse("entite_juridique_list"))
+
+    assert [(row.finess_ej, row.eg_count) for row in response.context["page"]] == [("810000471", 1)]
+
+
+# --- Query counts: constant whatever the amount of data -----------------------------------------------
+
+
+@pytest.fixture
+def big(db):
+    eg = big_etablissement(poles=50, ufs_per_pole=10, offers_per_uf=5)
+    user = HabilitationFactory(entite_juridique=eg.entite_juridique).user
+    ej = many_etablissements(300)
+    HabilitationFactory(user=user, entite_juridique=ej)
+    return eg, user
+
+
+def test_big_tree_is_well_formed(big):
+    eg, _user = big
+
+    assert Structure.objects.filter(tree_id=eg.tree_id).count() == 1 + 50 + 500
+    assert eg.rght == 2 * 551
+    assert Offer.objects.filter(structure__tree_id=eg.tree_id).count() == 2500
+
+
+@pytest.mark.parametrize(
+    ("page", "max_queries"),
+    # Totals, session and user included (the offer: + contacts and their telecoms), on both databases.
+    [
+        ("home", 2),
+        ("mes établissements", 4),
+        ("liste EG", 6),
+        ("liste EJ", 4),
+        ("eg", 5),
+        ("pole", 6),
+        ("uf", 6),
+        ("offer", 7),
+    ],
+)
+def test_pages_run_a_constant_number_of_queries(client, big, django_assert_max_num_queries, page, max_queries):
+    eg, user = big
+    pole = Structure.objects.filter(parent=eg).order_by("lft").first()
+    uf = Structure.objects.filter(parent=pole).order_by("lft").first()
+    urls = {
+        "home": reverse("home"),
+        "mes établissements": reverse("mes_etablissements"),
+        "liste EG": reverse("etablissement_list"),
+        "liste EJ": reverse("entite_juridique_list"),
+        "eg": reverse("structure_detail", args=[eg.pk]),
+        "pole": reverse("structure_detail", args=[pole.pk]),
+        "uf": reverse("structure_detail", args=[uf.pk]),
+        "offer": reverse("offer_detail", args=[uf.offers.first().pk]),
+    }
+    client.force_login(user)
+    ContactFactory.create_batch(5, offer=uf.offers.first())
+
+    with django_assert_max_num_queries(max_queries):
+        response = client.get(urls[page])
+
+    assert response.status_code == 200
+
+
+def table_rows(html, keep_badges=False):
+    """Cell texts of the first table's body rows."""
+    import re
+    from html import unescape
+
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S):
+        cells = []
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S):
+            if not keep_badges:
+                cell = re.sub(r'<span class="fr-badge.*?</span>', "", cell, flags=re.S)
+            cell = re.sub(r'<span class="fr-sr-only">.*?</span>', "", cell, flags=re.S)
+            cells.append(" ".join(unescape(re.sub(r"<[^>]+>", "", cell)).split()))
+        rows.append(cells)
+    return rows
+
+
+def test_offers_of_other_structures_do_not_leak_into_a_uf_page(client, db):
+    uf = StructureFactory()
+    other = StructureFactory(parent=uf.parent)
+    OfferFactory(structure=other, nom="Ailleurs")
+    user = HabilitationFactory(etablissement=uf.parent).user
+    client.force_login(user)
+
+    response = client.get(reverse("structure_detail", args=[uf.pk]))
+
+    assert "Ailleurs" not in response.text
+    assert "Aucune structure interne ni offre" in response.text
+
+
+def test_a_regulateur_is_read_only_on_habilitations(seed):
+    assert not Habilitation.objects.filter(role="regulateur", etablissement__isnull=False).exists()
