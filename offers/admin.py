@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import F
 
@@ -19,8 +20,43 @@ class TelecomInline(TerritoryInlineMixin, admin.TabularInline):
     fields = ["canal", "valeur", "confidentialite"]
 
 
+class OfferAdminForm(forms.ModelForm):
+    """The admin's offer form: a stale version is refused, a new rattachement goes through the move rules."""
+
+    version_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Offer
+        fields = [
+            "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
+            "mode_prise_en_charge", "activites", "age_min", "age_max", "closed_on",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["version_seen"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        current = Offer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).get()
+        if cleaned.get("version_seen") != current:
+            raise forms.ValidationError(
+                "Cette offre a été modifiée entre-temps : rechargez la page pour partir de la version publiée."
+            )
+        structure = cleaned.get("structure")
+        if structure is not None and "structure" in self.changed_data:
+            reason = Offer.objects.get(pk=self.instance.pk).move_refusal_reason(self.user, structure)
+            if reason:
+                self.add_error("structure", reason)
+        return cleaned
+
+
 @admin.register(Offer)
 class OfferAdmin(TerritoryAdmin):
+    form = OfferAdminForm
     list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "updated_at"]
     list_select_related = ["structure", "champ_activite"]
     list_filter = ["champ_activite", "unite_sensible"]
@@ -37,11 +73,33 @@ class OfferAdmin(TerritoryAdmin):
     def territory_queryset(self, request, queryset):
         return queryset.filter(structure__in=Structure.objects.administered_by(request.user))
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_object(self, request, object_id, from_field=None):
+        """On a POST, lock the offer row for the whole request (the admin wraps it in a transaction):
+        the version check of the form and the save cannot interleave with a publication."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            Offer.objects.select_for_update(of=("self",)).filter(pk=obj.pk).get()
+        return obj
+
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version = F("version") + 1
+        if not change:
+            return super().save_model(request, obj, form, change)
+        changed = [name for name in Offer.EDITABLE_FIELDS if name in form.changed_data]
+        source = Structure.objects.get(pk=form.initial["structure"])
+        obj.version = F("version") + 1
         super().save_model(request, obj, form, change)
-        obj.refresh_from_db(fields=["version"])
+        obj.refresh_from_db()
+        obj.write_history(request.user, changed, source)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.unite_sensible:
+            form.instance.restrict_contacts()
 
 
 @admin.register(Contact)

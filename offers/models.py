@@ -4,13 +4,28 @@ An offer is a plain row attached to one structure of the tree (an EG or an inter
 not a tree node: moving it is a one-row update.
 """
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from nomenclatures.models import NiveauConfidentialite
+from offers.moves import MovePolicy, MoveRefused
 from structures import departements
 from structures.models import Structure
+
+
+class StaleOffer(Exception):
+    """The form was based on an older version of the offer: someone else published meanwhile."""
+
+    def __init__(self, offer):
+        self.offer = offer
+        super().__init__(
+            "Cette offre a été modifiée entre-temps (version "
+            f"{offer.version}, le {timezone.localtime(offer.updated_at):%d/%m/%Y à %H:%M}) : "
+            "vos modifications n'ont pas été publiées."
+        )
 
 
 class OfferQuerySet(models.QuerySet):
@@ -157,6 +172,211 @@ class Offer(models.Model):
             return f"Jusqu'à {self.age_max} ans"
         return "Tous âges"
 
+    # --- moving and publishing --------------------------------------------------------------------------
+
+    EDITABLE_FIELDS = {
+        "nom": "Nom de l'offre",
+        "champ_activite": "Champ d'activité",
+        "structure": "Rattachement organisationnel",
+        "unite_sensible": "Unité sensible",
+    }
+
+    def move_refusal_reason(self, user, target):
+        """Why ``user`` may not attach this offer to ``target`` (French), or None when the move is allowed."""
+        return MovePolicy(self, user).refusal(target)
+
+    def move(self, user, target, base_version=None):
+        """Attach the offer to ``target``, keeping everything else; see ``publish``."""
+        return self.publish(user, {"structure": target}, base_version=base_version)
+
+    @transaction.atomic
+    def publish(self, user, changes, base_version=None, kind=None, undoes=None):
+        """Apply ``changes`` (a subset of EDITABLE_FIELDS) atomically and bump the version.
+
+        Locks the offer row, refuses a stale ``base_version`` (StaleOffer) and re-checks the move rules
+        under the lock (MoveRefused). Writes one history row per published change. A refusal changes nothing.
+        """
+        # Lock the offer row alone: with a join, PostgreSQL re-checks the joined row after waiting for the
+        # lock and drops the offer when its structure changed meanwhile.
+        offer = Offer.objects.select_for_update(of=("self",)).get(pk=self.pk)
+        if base_version is not None and offer.version != base_version:
+            raise StaleOffer(offer)
+        policy = MovePolicy(offer, user)
+        if not policy.manages(policy.source_tree):
+            raise MoveRefused(f"Vous n'êtes pas habilité(e) à modifier les offres de « {policy.source.name} ».")
+        changes = dict(changes)
+        if "structure" in changes:
+            # Tree positions of instances in memory go stale: read the target again.
+            changes["structure"] = Structure.objects.get(pk=changes["structure"].pk)
+        changed = [name for name, value in changes.items() if getattr(offer, name) != value]
+        source = offer.structure
+        if "structure" in changed:
+            policy.check(changes["structure"])
+        for name in changed:
+            setattr(offer, name, changes[name])
+        if not changed:
+            return offer
+        offer.version += 1
+        offer.save(update_fields=[*changed, "version", "updated_at"])
+        if offer.unite_sensible:
+            offer.restrict_contacts()
+        offer.write_history(user, changed, source, kind=kind, undoes=undoes)
+        self.refresh_from_db()
+        return offer
+
+    def write_history(self, user, changed, source, kind=None, undoes=None):
+        """One history row for the edited fields, one for the move (``source`` → current structure)."""
+        edited = [self.EDITABLE_FIELDS[name] for name in changed if name != "structure"]
+        if edited:
+            OfferEvent.objects.create(
+                offer=self, author=user, kind=OfferEvent.Kind.EDIT, fields=edited, version=self.version
+            )
+        if "structure" in changed:
+            OfferEvent.objects.create(
+                offer=self,
+                author=user,
+                kind=kind or OfferEvent.Kind.MOVE,
+                from_structure=source,
+                to_structure=self.structure,
+                from_label=source.name,
+                to_label=self.structure.name,
+                version=self.version,
+                undoes=undoes,
+            )
+
+    def restrict_contacts(self):
+        """A sensitive unit's contacts and telecoms are all "Visible régulation et gestion de crise"."""
+        level = NiveauConfidentialite.REGULATION
+        self.contacts.exclude(confidentialite_id=level).update(confidentialite_id=level)
+        Telecom.objects.filter(contact__offer=self).exclude(confidentialite_id=level).update(confidentialite_id=level)
+
+    def latest_move(self):
+        return self.events.filter(kind__in=OfferEvent.MOVE_KINDS).order_by("-created_at", "-pk").first()
+
+    @transaction.atomic
+    def undo_move(self, user, event):
+        """Move the offer back where ``event`` took it from, if it is still its latest move and the rules allow it."""
+        Offer.objects.select_for_update().filter(pk=self.pk).get()
+        latest = self.latest_move()
+        if latest is None or latest.pk != event.pk or event.kind != OfferEvent.Kind.MOVE:
+            raise MoveRefused("Seul le dernier déplacement de l'offre peut être annulé.")
+        if event.from_structure is None:
+            raise MoveRefused(f"« {event.from_label} » n'existe plus : le déplacement ne peut pas être annulé.")
+        return self.publish(user, {"structure": event.from_structure}, kind=OfferEvent.Kind.UNDO, undoes=event)
+
+    def undo_refusal_reason(self, user, event):
+        if event.kind != OfferEvent.Kind.MOVE:
+            return "Seul un déplacement peut être annulé."
+        if event.from_structure is None:
+            return f"« {event.from_label} » n'existe plus : le déplacement ne peut pas être annulé."
+        return self.move_refusal_reason(user, event.from_structure)
+
+
+class OfferEvent(models.Model):
+    """One published change of an offer: an edit (which fields) or a move (from → to), who and when."""
+
+    class Kind(models.TextChoices):
+        EDIT = "modification", "Modification"
+        MOVE = "deplacement", "Déplacement"
+        UNDO = "annulation", "Annulation de déplacement"
+
+    MOVE_KINDS = (Kind.MOVE, Kind.UNDO)
+
+    offer = models.ForeignKey(Offer, verbose_name="offre", on_delete=models.CASCADE, related_name="events")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField("date", default=timezone.now)
+    kind = models.CharField("nature", max_length=20, choices=Kind)
+    fields = models.JSONField("champs modifiés", default=list, blank=True)
+    from_structure = models.ForeignKey(
+        Structure, verbose_name="depuis", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_structure = models.ForeignKey(
+        Structure, verbose_name="vers", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_label = models.CharField("depuis (libellé)", max_length=255, blank=True)
+    to_label = models.CharField("vers (libellé)", max_length=255, blank=True)
+    version = models.PositiveIntegerField("version publiée")
+    undoes = models.OneToOneField(
+        "self", verbose_name="annule", on_delete=models.SET_NULL, null=True, blank=True, related_name="undone_by"
+    )
+
+    class Meta:
+        verbose_name = "historique de l'offre"
+        verbose_name_plural = "historiques des offres"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["offer", "-created_at"], name="offers_event_offer_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="modification") | (~Q(from_label="") & ~Q(to_label="")),
+                name="offers_offerevent_move_has_ends",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} de « {self.offer} »"
+
+    @property
+    def description(self):
+        who = self.author or "un utilisateur supprimé"
+        when = timezone.localtime(self.created_at)
+        if self.kind == self.Kind.EDIT:
+            return f"Modifiée ({', '.join(self.fields)}) par {who} le {when:%d/%m/%Y à %H:%M}"
+        verb = "Déplacée" if self.kind == self.Kind.MOVE else "Ramenée (annulation du déplacement)"
+        return f"{verb} de « {self.from_label} » vers « {self.to_label} » par {who} le {when:%d/%m/%Y à %H:%M}"
+
+
+class OfferDraft(models.Model):
+    """A user's unpublished changes to an offer ("Enregistrer le brouillon"); the published offer is untouched."""
+
+    offer = models.ForeignKey(Offer, verbose_name="offre", on_delete=models.CASCADE, related_name="drafts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.CASCADE, related_name="+"
+    )
+    nom = models.CharField("nom de l'offre", max_length=255)
+    champ_activite = models.ForeignKey(
+        "nomenclatures.ChampActivite", verbose_name="champ d'activité", on_delete=models.PROTECT, related_name="+"
+    )
+    structure = models.ForeignKey(
+        Structure, verbose_name="rattachement organisationnel", on_delete=models.CASCADE, related_name="+"
+    )
+    unite_sensible = models.BooleanField("unité sensible")
+    base_version = models.PositiveIntegerField("version de départ")
+    updated_at = models.DateTimeField("enregistré le", auto_now=True)
+
+    class Meta:
+        verbose_name = "brouillon d'offre"
+        verbose_name_plural = "brouillons d'offres"
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["offer", "author"], name="offers_offerdraft_one_per_author")]
+
+    def __str__(self):
+        return f"Brouillon de « {self.offer} » par {self.author}"
+
+    @property
+    def changes(self):
+        return {name: getattr(self, name) for name in Offer.EDITABLE_FIELDS}
+
+    def differences(self):
+        """(label, published value, draft value) for each field the draft changes."""
+        rows = []
+        for name, label in Offer.EDITABLE_FIELDS.items():
+            published, drafted = getattr(self.offer, name), getattr(self, name)
+            if published != drafted:
+                rows.append((label, display(published), display(drafted)))
+        return rows
+
+    @property
+    def is_stale(self):
+        return self.base_version != self.offer.version
+
+
+def display(value):
+    if isinstance(value, bool):
+        return "OUI" if value else "NON"
+    return str(value)
+
 
 class Contact(models.Model):
     offer = models.ForeignKey(Offer, verbose_name="offre", on_delete=models.CASCADE, related_name="contacts")
@@ -194,6 +414,10 @@ class Contact(models.Model):
     def __str__(self):
         return self.nom
 
+    def clean(self):
+        super().clean()
+        refuse_lowering(self, Contact)
+
     @property
     def is_restricted_to_regulation(self):
         return self.confidentialite_id == NiveauConfidentialite.REGULATION
@@ -228,3 +452,26 @@ class Telecom(models.Model):
 
     def __str__(self):
         return f"{self.get_canal_display()} : {self.valeur}"
+
+    def clean(self):
+        super().clean()
+        refuse_lowering(self, Telecom)
+
+
+SENSITIVE_MESSAGE = (
+    "Cette offre est une unité sensible : le niveau de confidentialité reste "
+    "« Visible régulation et gestion de crise »."
+)
+
+
+def refuse_lowering(item, model):
+    """While an offer is sensitive, no contact or telecom goes below level 3 (new ones start at 3)."""
+    offer = item.offer if model is Contact else getattr(item.contact, "offer", None)
+    if offer is None or not offer.unite_sensible or item.confidentialite_id == NiveauConfidentialite.REGULATION:
+        return
+    previous = (
+        model.objects.filter(pk=item.pk).values_list("confidentialite_id", flat=True).first() if item.pk else None
+    )
+    offer_was_sensitive = Offer.objects.filter(pk=offer.pk, unite_sensible=True).exists()
+    if previous is None or (offer_was_sensitive and previous == NiveauConfidentialite.REGULATION):
+        raise ValidationError({"confidentialite": SENSITIVE_MESSAGE})

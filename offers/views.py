@@ -1,10 +1,28 @@
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from offers.models import Offer, Telecom
+from offers.forms import OfferEditForm
+from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer, Telecom
+from offers.moves import MovePolicy
 from ror_portal.rendering import render_page
+from structures.models import Structure
 from structures.views import crumbs, structure_crumbs
+
+PICKER_LIMIT = 100
+SEARCH_LIMIT = 20
+
+
+def offer_crumbs(offer, path, *tail):
+    return crumbs(
+        ("Mes établissements", reverse("etablissement_list")),
+        *structure_crumbs(path),
+        (offer.nom, reverse("offer_detail", args=[offer.pk]) if tail else None),
+        *tail,
+    )
 
 
 def offer_detail(request, pk):
@@ -20,14 +38,297 @@ def offer_detail(request, pk):
     if not offer.can_read_restricted:
         contacts = contacts.exclude(confidentialite_id=Offer.RESTRICTED_LEVEL)
     path = list(offer.structure.get_ancestors(include_self=True))
+    events = list(offer.events.select_related("author", "from_structure", "to_structure")[:50])
+    latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
+    undo = None
+    if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:
+        undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move)}
+    drafts = (
+        list(offer.drafts.select_related("author", "champ_activite", "structure").order_by("-updated_at"))
+        if offer.can_manage
+        else []
+    )
+    for draft in drafts:
+        draft.offer = offer
     context = {
         "page_title": offer.nom,
-        "breadcrumb": crumbs(
-            ("Mes établissements", reverse("etablissement_list")), *structure_crumbs(path), (offer.nom, None)
-        ),
+        "breadcrumb": offer_crumbs(offer, path),
         "offer": offer,
         "activites": list(offer.activites.all()),
         "contacts": list(contacts),
         "show_details": offer.can_read_restricted or not offer.unite_sensible,
+        "events": events,
+        "undo": undo,
+        "drafts": drafts,
     }
     return render_page(request, "offers/offer_detail.html", context)
+
+
+def managed_offer(request, pk):
+    """The offer, if the user may change it; anything else is a 404."""
+    return get_object_or_404(
+        Offer.objects.managed_by(request.user).select_related("structure", "champ_activite"), pk=pk
+    )
+
+
+def pending_key(offer):
+    return f"offre-{offer.pk}-saisie"
+
+
+def edit_url(offer, **params):
+    url = reverse("offer_edit", args=[offer.pk])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def picker_url(offer, noeud, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"noeud": noeud, **params}.items())
+    return reverse("offer_picker", args=[offer.pk]) + "?" + query
+
+
+def initial_values(request, offer):
+    """What the form starts from: the offer, the user's draft ("Reprendre le brouillon"), or what was typed
+    before going to the picker page without JavaScript."""
+    values = {
+        "nom": offer.nom,
+        "champ_activite": offer.champ_activite_id,
+        "structure": offer.structure_id,
+        "unite_sensible": offer.unite_sensible,
+        "version": offer.version,
+    }
+    if request.GET.get("brouillon"):
+        draft = offer.drafts.filter(author=request.user).first()
+        if draft is not None:
+            values |= {
+                "nom": draft.nom,
+                "champ_activite": draft.champ_activite_id,
+                "structure": draft.structure_id,
+                "unite_sensible": draft.unite_sensible,
+            }
+    pending = request.session.get(pending_key(offer)) if request.GET.get("reprise") else None
+    if pending:
+        values |= {name: pending[name] for name in ("nom", "champ_activite", "structure") if pending.get(name)}
+        values["unite_sensible"] = bool(pending.get("unite_sensible"))
+        if str(pending.get("version", "")).isdigit():
+            values["version"] = int(pending["version"])
+    return values
+
+
+def rattachement_context(policy, form, offer, chosen_pk, error=None):
+    chosen = policy.picker_structures().filter(pk=chosen_pk).first() if str(chosen_pk).isdigit() else None
+    if chosen is None:
+        chosen = offer.structure
+    path = list(chosen.get_ancestors(include_self=True))
+    return {
+        "chosen": chosen,
+        "chosen_path": " › ".join(node.name for node in path),
+        "moved": chosen.pk != offer.structure_id,
+        "rattachement_error": error or (form.errors.get("structure") if form.is_bound else None),
+        "picker_open_url": picker_url(offer, chosen.pk, modale=1),
+    }
+
+
+def offer_edit(request, pk):
+    offer = managed_offer(request, pk)
+    policy = MovePolicy(offer, request.user)
+    rattachement_error = None
+    if request.method == "POST":
+        form = OfferEditForm(request.POST, offer=offer, policy=policy)
+        action = request.POST.get("action")
+        if action == "rattachement":
+            # Without JavaScript the picker is a page of its own: keep what was typed meanwhile.
+            fields = ("nom", "champ_activite", "structure", "unite_sensible", "version")
+            request.session[pending_key(offer)] = {name: request.POST.get(name, "") for name in fields}
+            return redirect(picker_url(offer, request.POST.get("structure") or offer.structure_id))
+        if action not in ("brouillon", "publier"):
+            form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
+        elif form.is_valid():
+            if action == "brouillon":
+                save_draft(offer, request.user, form.changes, form.cleaned_data["version"])
+                request.session.pop(pending_key(offer), None)
+                messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
+                return redirect("offer_detail", pk=offer.pk)
+            try:
+                offer.publish(request.user, form.changes, base_version=form.cleaned_data["version"])
+            except StaleOffer as error:
+                save_draft(offer, request.user, form.changes, form.cleaned_data["version"])
+                form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
+            except MoveRefused as error:
+                form.add_error("structure", str(error))
+            else:
+                offer.drafts.filter(author=request.user).delete()
+                request.session.pop(pending_key(offer), None)
+                messages.success(request, "Offre publiée.")
+                return redirect("offer_detail", pk=offer.pk)
+        chosen_pk = request.POST.get("structure")
+    else:
+        initial = initial_values(request, offer)
+        chosen_pk = initial["structure"]
+        requested = request.GET.get("rattachement")
+        if requested:
+            target = policy.picker_structures().filter(pk=requested).first() if requested.isdigit() else None
+            if target is None:
+                raise Http404("Structure hors du périmètre du sélecteur.")
+            reason = policy.refusal(target) if target.pk != offer.structure_id else None
+            if reason:
+                rattachement_error = [reason]
+            else:
+                chosen_pk = initial["structure"] = target.pk
+        form = OfferEditForm(initial=initial, offer=offer, policy=policy)
+        if request.htmx and request.htmx.target == "rattachement-field":
+            context = {"offer": offer, "form": form} | rattachement_context(
+                policy, form, offer, chosen_pk, rattachement_error
+            )
+            response = render(request, "offers/offer_edit.html#rattachement-field", context)
+            if not rattachement_error:
+                response["HX-Trigger-After-Settle"] = "rattachement-choisi"
+            return response
+    path = list(offer.structure.get_ancestors(include_self=True))
+    own_draft = offer.drafts.filter(author=request.user).only("base_version").first()
+    context = {
+        "page_title": f"Modifier l'offre {offer.nom}",
+        "breadcrumb": offer_crumbs(offer, path, ("Modifier", None)),
+        "offer": offer,
+        "form": form,
+        "stale_draft": own_draft is not None
+        and own_draft.base_version != offer.version
+        and request.GET.get("brouillon"),
+    } | rattachement_context(policy, form, offer, chosen_pk, rattachement_error)
+    return render_page(request, "offers/offer_edit.html", context)
+
+
+def save_draft(offer, user, changes, base_version):
+    OfferDraft.objects.update_or_create(offer=offer, author=user, defaults={**changes, "base_version": base_version})
+
+
+@require_POST
+def draft_publish(request, pk):
+    offer = managed_offer(request, pk)
+    draft = get_object_or_404(offer.drafts, author=request.user)
+    try:
+        offer.publish(request.user, draft.changes, base_version=draft.base_version)
+    except StaleOffer as error:
+        messages.error(request, f"{error} Votre brouillon est conservé : reprenez-le pour le mettre à jour.")
+    except MoveRefused as error:
+        messages.error(request, f"Le brouillon n'a pas été publié : {error}")
+    else:
+        draft.delete()
+        messages.success(request, "Brouillon publié.")
+    return redirect("offer_detail", pk=offer.pk)
+
+
+@require_POST
+def draft_delete(request, pk):
+    offer = managed_offer(request, pk)
+    deleted, _ = offer.drafts.filter(author=request.user).delete()
+    if deleted:
+        messages.success(request, "Brouillon supprimé.")
+    return redirect("offer_detail", pk=offer.pk)
+
+
+@require_POST
+def move_undo(request, pk, event_pk):
+    offer = managed_offer(request, pk)
+    event = get_object_or_404(offer.events, pk=event_pk)
+    try:
+        offer.undo_move(request.user, event)
+    except MoveRefused as error:
+        messages.error(request, f"Le déplacement n'a pas été annulé : {error}")
+    else:
+        messages.success(request, f"Déplacement annulé : l'offre est de nouveau rattachée à « {event.from_label} ».")
+    return redirect("offer_detail", pk=offer.pk)
+
+
+def offer_picker(request, pk):
+    """ "Rattachement organisationnel de l'offre": browse the allowed trees, one level at a time."""
+    offer = managed_offer(request, pk)
+    policy = MovePolicy(offer, request.user)
+    modal = request.GET.get("modale") == "1"
+    etablissements = policy.picker_etablissements().select_related("categorie").order_by("name", "pk")
+    noeud = request.GET.get("noeud") or str(offer.structure_id)
+    entries, shown, parent, ancestors = [], None, None, []
+    if noeud == "racine":
+        rows = list(etablissements[: PICKER_LIMIT + 1])
+        managed = set(
+            Structure.objects.managed_by(request.user)
+            .etablissements()
+            .filter(pk__in=[eg.pk for eg in rows])
+            .values_list("tree_id", flat=True)
+        )
+        policy.remember(rows, managed)
+        entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
+        truncated = len(rows) > PICKER_LIMIT
+    else:
+        if not noeud.isdigit():
+            raise Http404("Emplacement inconnu.")
+        shown = get_object_or_404(policy.picker_structures(), pk=noeud)
+        ancestors = list(shown.get_ancestors())
+        parent = ancestors[-1] if ancestors else None
+        entries = [picker_entry(policy, child, [*ancestors, shown]) for child in shown.children.order_by("lft")]
+        truncated = False
+    query = (request.GET.get("q") or "").strip()[:100]
+    results = picker_search(policy, query) if query else None
+    context = {
+        "offer": offer,
+        "modal": modal,
+        "shown": shown,
+        "parent": parent,
+        "entries": entries,
+        "truncated": truncated,
+        "refusal": policy.refusal(shown, ancestors) if shown is not None else "Choisissez un établissement.",
+        "categorie": policy.source.categorie,
+        "query": query,
+        "results": results,
+        "edit_url": edit_url(offer),
+        "picker_base": reverse("offer_picker", args=[offer.pk]),
+    }
+    if request.htmx and request.htmx.target == "picker-body":
+        return render(request, "offers/offer_picker.html#picker-body", context)
+    path = list(offer.structure.get_ancestors(include_self=True))
+    context |= {
+        "page_title": "Rattachement organisationnel de l'offre",
+        "breadcrumb": offer_crumbs(
+            offer, path, ("Modifier", edit_url(offer, reprise=1)), ("Rattachement organisationnel", None)
+        ),
+    }
+    return render_page(request, "offers/offer_picker.html", context)
+
+
+def picker_entry(policy, node, ancestors):
+    refusal = policy.refusal(node, ancestors)
+    has_children = node.rght - node.lft > 1
+    return {
+        "node": node,
+        "refusal": refusal,
+        "navigable": refusal is None or has_children or node.is_etablissement,
+        "current": node.pk == policy.offer.structure_id,
+    }
+
+
+def picker_search(policy, query):
+    """Eligible structures whose name contains ``query``, with their path (two queries in all)."""
+    found = list(
+        policy.picker_structures()
+        .filter(name__icontains=query)
+        .select_related("categorie")
+        .order_by("name", "pk")[:SEARCH_LIMIT]
+    )
+    if not found:
+        return []
+    condition = Q()
+    for node in found:
+        condition |= Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
+    above = list(Structure.objects.filter(condition).select_related("categorie").order_by("tree_id", "lft"))
+    roots = {node.tree_id: node for node in [*above, *found] if node.level == 0}
+    managed = set(
+        Structure.objects.managed_by(policy.user)
+        .etablissements()
+        .filter(tree_id__in=roots)
+        .values_list("tree_id", flat=True)
+    )
+    policy.remember(roots.values(), managed)
+    results = []
+    for node in found:
+        ancestors = [a for a in above if a.tree_id == node.tree_id and a.lft < node.lft and a.rght > node.rght]
+        if policy.refusal(node, ancestors) is None:
+            results.append({"node": node, "path": " › ".join(a.name for a in [*ancestors, node])})
+    return results

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -97,17 +96,7 @@ class StructureAdmin(TerritoryAdmin):
         return format_html('<a href="{}">Offres rattachées</a>', url)
 
     def save_model(self, request, obj, form, change):
-        """Tree writes are serialised per EG: lock the EG's root row, re-read the node's position, save."""
-        with transaction.atomic():
-            if change:
-                obj.lock_tree()
-                position = Structure.objects.filter(pk=obj.pk).values("tree_id", "lft", "rght", "level").get()
-                for name, value in position.items():
-                    setattr(obj, name, value)
-            elif obj.parent_id:
-                obj.parent.lock_tree()
-                obj.parent.refresh_from_db()
-            super().save_model(request, obj, form, change)
+        obj.save_in_tree()
 
 
 @admin.register(EntiteJuridique)

@@ -7,7 +7,7 @@ with it would renumber the ``tree_id`` of every other EG. Children are ordered b
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from mptt.managers import TreeManager
@@ -278,6 +278,24 @@ class Structure(MPTTModel):
         """Serialise writes to this EG's tree: lock its root row until the transaction ends."""
         tree_id = Structure.objects.filter(pk=self.pk).values("tree_id")[:1]
         return Structure.objects.select_for_update().get(tree_id=tree_id, level=0)
+
+    @transaction.atomic
+    def save_in_tree(self, *args, **kwargs):
+        """Save, serialised with every other write to the same EG's tree.
+
+        django-mptt rewrites the positions of the tree's rows on an insert or a move: concurrent writes
+        without a lock corrupt the tree. Lock the EG's root, re-read this node's position (instances in
+        memory go stale), then save.
+        """
+        if self.pk:
+            self.lock_tree()
+            position = Structure.objects.filter(pk=self.pk).values("tree_id", "lft", "rght", "level").get()
+            for name, value in position.items():
+                setattr(self, name, value)
+        if self.parent_id:
+            Structure.objects.get(pk=self.parent_id).lock_tree()
+            self.parent = Structure.objects.get(pk=self.parent_id)
+        self.save(*args, **kwargs)
 
 
 RANK = {

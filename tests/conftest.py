@@ -18,6 +18,14 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture
+def nomenclatures(transactional_db):
+    """Transactional tests flush every table after them, data migrations included: load the NOS again."""
+    from nomenclatures.loading import load_all
+
+    load_all()
+
+
+@pytest.fixture
 def seed(db):
     """The demo data of ``manage.py seed_demo`` (Tarn FINESS rows, seed scenario, demo accounts)."""
     call_command("seed_demo", stdout=StringIO())

@@ -250,20 +250,57 @@ def test_the_offer_admin_shows_contacts_inline(referent):
     assert "Cadre de santé de l&#x27;USIC" in response.text
 
 
-def test_saving_an_offer_in_the_admin_bumps_its_version(referent):
-    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
-    form = referent.get(change_url(usic)).context["adminform"].form
+def admin_offer_data(client, offer, **changes):
+    form = client.get(change_url(offer)).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data["activites"] = [a.pk for a in usic.activites.all()]
-    data["structure"] = usic.structure_id
-    data |= {"contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0"}
-    data["nom"] = "USIC (renommée)"
+    data |= {
+        "activites": [a.pk for a in offer.activites.all()],
+        "structure": offer.structure_id,
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+    }
+    return data | changes
+
+
+def test_saving_an_offer_in_the_admin_bumps_its_version_and_records_it(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+
+    response = referent.post(change_url(usic), admin_offer_data(referent, usic, nom="USIC (renommée)"))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    usic.refresh_from_db()
+    assert (usic.nom, usic.version) == ("USIC (renommée)", 2)
+    assert usic.events.get().fields == ["Nom de l'offre"]
+
+
+def test_a_stale_admin_form_is_refused(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    data = admin_offer_data(referent, usic, nom="Écrasement")
+    Offer.objects.filter(pk=usic.pk).update(version=2, nom="Publiée entre-temps")
 
     response = referent.post(change_url(usic), data)
 
-    assert response.status_code == 302, response.status_code
-    usic.refresh_from_db()
-    assert (usic.nom, usic.version) == ("USIC (renommée)", 2)
+    assert response.status_code == 200
+    assert "Cette offre a été modifiée entre-temps" in response.text
+    assert Offer.objects.get(pk=usic.pk).nom == "Publiée entre-temps"
+
+
+def test_a_move_in_the_admin_goes_through_the_rules(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    pole = Structure.objects.get(name="Médecine", kind="1", tree_id=usic.structure.tree_id)
+    cardiologie = Structure.objects.get(name="Cardiologie", kind="2")
+
+    refused = referent.post(change_url(usic), admin_offer_data(referent, usic, structure=pole.pk))
+    accepted = referent.post(change_url(usic), admin_offer_data(referent, usic, structure=cardiologie.pk))
+
+    assert "Une offre sanitaire ne se rattache pas à un pôle" in refused.text
+    assert accepted.status_code == 302
+    event = usic.events.get()
+    assert (event.kind, event.from_label, event.to_label) == (
+        "deplacement",
+        "Cardiologie médicale - USIC",
+        "Cardiologie",
+    )
 
 
 def test_structure_factory_is_in_a_tree(db):

@@ -1,9 +1,44 @@
-// After an HTMX navigation, move the focus to the new content's heading so that keyboard and
-// screen-reader users land on what changed (the swapped element itself is gone with outerHTML).
-document.addEventListener("htmx:afterSettle", function () {
-  var heading = document.querySelector("#page-content h1");
-  if (heading && !heading.contains(document.activeElement)) {
-    heading.setAttribute("tabindex", "-1");
-    heading.focus();
+// Focus management for HTMX swaps (keyboard and screen-reader users land on what changed).
+(function () {
+  function focus(element) {
+    if (!element) return;
+    if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+    element.focus();
   }
-});
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "picker-body") {
+      // The picker: announce the shown location, focus the picker's heading.
+      var location = target.querySelector("[data-picker-location]");
+      var status = document.getElementById("picker-status");
+      if (location && status) status.textContent = location.getAttribute("data-picker-location");
+      focus(document.getElementById("picker-title"));
+      return;
+    }
+    var heading = document.querySelector("#page-content h1");
+    if (heading && event.detail.requestConfig && event.detail.requestConfig.target &&
+        event.detail.requestConfig.target.id === "page-content") {
+      focus(heading);
+    }
+  });
+
+  // "Rattacher ici" put the chosen structure into the form: close the picker.
+  document.body.addEventListener("rattachement-choisi", function () {
+    var modal = document.getElementById("picker-modal");
+    if (modal && window.dsfr) window.dsfr(modal).modal.conceal();
+  });
+
+  // However the picker closes (Fermer, Annuler, Escape, Rattacher ici), the focus goes back to its opener.
+  // The opener may have been replaced by the swap of the rattachement field: look it up again, and again
+  // once DSFR has finished restoring the focus itself.
+  document.addEventListener("dsfr.conceal", function (event) {
+    if (!event.target || event.target.id !== "picker-modal") return;
+    var back = function () {
+      var opener = document.getElementById("bouton-rattachement");
+      if (opener && document.activeElement !== opener) opener.focus();
+    };
+    setTimeout(back, 0);
+    setTimeout(back, 400);
+  }, true);
+})();

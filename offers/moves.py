@@ -1,0 +1,125 @@
+"""The move rules: "may this user attach this offer to this structure, and if not, why?".
+
+One policy answers for the picker, the edit form, publishing, the admin and the management commands.
+It caches what it reads per tree, so a picker listing the children of one node costs a fixed number
+of queries whatever the number of children.
+"""
+
+from django.utils import timezone
+
+from structures.models import Structure
+
+
+class MoveRefused(Exception):
+    """The move breaks a rule; ``str(error)`` is the French reason shown to the user."""
+
+
+class MovePolicy:
+    def __init__(self, offer, user):
+        self.offer = offer
+        self.user = user
+        self.today = timezone.localdate()
+        self._etablissements = {}
+        self._managed = {}
+        self._source_tree = None
+
+    # --- what the rules read, once per tree ------------------------------------------------------------
+
+    @property
+    def source_tree(self):
+        if self._source_tree is None:
+            self._source_tree = (
+                Structure.objects.filter(pk=self.offer.structure_id).values_list("tree_id", flat=True).get()
+            )
+        return self._source_tree
+
+    @property
+    def source(self):
+        return self.etablissement(self.source_tree)
+
+    def etablissement(self, tree_id):
+        if tree_id not in self._etablissements:
+            self._etablissements[tree_id] = Structure.objects.select_related("categorie").get(tree_id=tree_id, level=0)
+        return self._etablissements[tree_id]
+
+    def manages(self, tree_id):
+        if tree_id not in self._managed:
+            self._managed[tree_id] = Structure.objects.managed_by(self.user).filter(tree_id=tree_id, level=0).exists()
+        return self._managed[tree_id]
+
+    def remember(self, etablissements, managed_tree_ids):
+        """Prime the caches from rows the caller already has (the picker's list of EG)."""
+        for eg in etablissements:
+            self._etablissements[eg.tree_id] = eg
+            self._managed[eg.tree_id] = eg.tree_id in managed_tree_ids
+
+    def closed_on_path(self, target, ancestors=None):
+        """The first closed structure among ``target`` and its ancestors (closing a level closes what is below)."""
+        if ancestors is None:
+            ancestors = Structure.objects.filter(
+                tree_id=target.tree_id, lft__lt=target.lft, rght__gt=target.rght, closed_on__lte=self.today
+            ).order_by("lft")
+        for node in [*ancestors, target]:
+            if node.closed_on is not None and node.closed_on <= self.today:
+                return node
+        return None
+
+    # --- the rules --------------------------------------------------------------------------------------
+
+    def refusal(self, target, ancestors=None):
+        """The French reason why the offer may not be attached to ``target``, or None when it may.
+
+        ``ancestors`` (the target's ancestors, root first) spares a query when the caller has them.
+        """
+        source = self.source
+        if not self.manages(self.source_tree):
+            return f"Vous n'êtes pas habilité(e) à modifier les offres de « {source.name} »."
+        if self.offer.is_closed:
+            return "Cette offre est fermée : elle ne peut pas être déplacée."
+        if target.pk == self.offer.structure_id:
+            return f"L'offre est déjà rattachée à « {target.name} »."
+        destination = self.etablissement(target.tree_id)
+        if destination.pk != source.pk:
+            if destination.categorie_id != source.categorie_id:
+                return (
+                    f"« {destination.name} » n'est pas de la même catégorie d'établissement "
+                    f"({destination.categorie}) que « {source.name} » ({source.categorie}) : "
+                    "une offre ne change d'établissement que pour un établissement de même catégorie."
+                )
+            if not self.manages(target.tree_id):
+                return f"Vous n'êtes pas habilité(e) sur l'établissement « {destination.name} »."
+        closed = self.closed_on_path(target, ancestors)
+        if closed is not None:
+            if closed.pk == target.pk:
+                return f"« {target.name} » est fermé(e) depuis le {closed.closed_on:%d/%m/%Y}."
+            return f"« {target.name} » est dans « {closed.name} », fermé(e) depuis le {closed.closed_on:%d/%m/%Y}."
+        if destination.categorie.is_sanitaire:
+            if target.kind == Structure.Kind.ETABLISSEMENT:
+                return (
+                    "Une offre sanitaire ne se rattache pas directement à l'établissement : "
+                    "choisissez un service ou une unité."
+                )
+            if target.kind == Structure.Kind.POLE:
+                return (
+                    "Une offre sanitaire ne se rattache pas à un pôle : choisissez un service ou une unité de ce pôle."
+                )
+        return None
+
+    def check(self, target, ancestors=None):
+        reason = self.refusal(target, ancestors)
+        if reason:
+            raise MoveRefused(reason)
+
+    # --- where the picker may go ------------------------------------------------------------------------
+
+    def picker_etablissements(self):
+        """The offer's EG and the other EG of the same catégorie that the user manages."""
+        source = self.source
+        same_categorie = (
+            Structure.objects.managed_by(self.user).etablissements().filter(categorie_id=source.categorie_id)
+        )
+        return Structure.objects.etablissements().filter(pk=source.pk) | same_categorie
+
+    def picker_structures(self):
+        """Every node the picker may show or choose."""
+        return Structure.objects.filter(tree_id__in=self.picker_etablissements().values("tree_id"))

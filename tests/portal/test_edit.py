@@ -1,0 +1,500 @@
+"""Edit, picker, drafts, history and undo: the wiring of the views (the rules are tested on the model)."""
+
+from html import unescape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from offers.models import Offer, OfferDraft, OfferEvent
+from structures.models import Structure
+from tests.accounts.factories import HabilitationFactory
+from tests.structures.builders import big_etablissement
+
+pytestmark = pytest.mark.django_db
+
+USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
+
+
+@pytest.fixture
+def usic(seed):
+    return Offer.objects.get(nom=USIC)
+
+
+def node(name, finess="810000224"):
+    tree = Structure.objects.get(finess_et=finess).tree_id
+    return Structure.objects.get(name=name, tree_id=tree)
+
+
+def form_data(offer, **changes):
+    data = {
+        "nom": offer.nom,
+        "champ_activite": offer.champ_activite_id,
+        "structure": offer.structure_id,
+        "version": offer.version,
+        "action": "publier",
+    }
+    if offer.unite_sensible:
+        data["unite_sensible"] = "on"
+    return data | changes
+
+
+def unchanged(offer):
+    fresh = Offer.objects.get(pk=offer.pk)
+    return (fresh.nom, fresh.structure_id, fresh.version, fresh.events.count()) == (
+        offer.nom,
+        offer.structure_id,
+        offer.version,
+        0,
+    )
+
+
+# --- permissions ----------------------------------------------------------------------------------------
+
+
+def urls(offer):
+    return {
+        "modifier": ("get", reverse("offer_edit", args=[offer.pk])),
+        "rattachement": ("get", reverse("offer_picker", args=[offer.pk])),
+        "publier brouillon": ("post", reverse("draft_publish", args=[offer.pk])),
+        "supprimer brouillon": ("post", reverse("draft_delete", args=[offer.pk])),
+    }
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("gestionnaire", {"modifier": 200, "rattachement": 200, "publier brouillon": 404, "supprimer brouillon": 302}),
+        ("referent", {"modifier": 200, "rattachement": 200, "publier brouillon": 404, "supprimer brouillon": 302}),
+        ("autre", {"modifier": 404, "rattachement": 404, "publier brouillon": 404, "supprimer brouillon": 404}),
+        ("regulateur", {"modifier": 404, "rattachement": 404, "publier brouillon": 404, "supprimer brouillon": 404}),
+        (None, {"modifier": 302, "rattachement": 302, "publier brouillon": 302, "supprimer brouillon": 302}),
+    ],
+)
+def test_permission_matrix_of_the_edit_urls(client, usic, demo_user, username, expected):
+    if username:
+        client.force_login(demo_user(username))
+
+    statuses = {name: getattr(client, method)(url).status_code for name, (method, url) in urls(usic).items()}
+
+    assert statuses == expected  # no draft yet: publishing one is a 404 even for its managers
+    assert unchanged(usic)
+
+
+def test_the_regulateur_sees_the_offer_without_modifier(client_for, usic):
+    response = client_for("regulateur").get(reverse("offer_detail", args=[usic.pk]))
+
+    assert response.status_code == 200
+    assert reverse("offer_edit", args=[usic.pk]) not in response.text
+
+
+# --- the form ---------------------------------------------------------------------------------------------
+
+
+def test_the_form_has_the_seed_labels(client_for, usic):
+    response = client_for("gestionnaire").get(reverse("offer_edit", args=[usic.pk]))
+
+    text = unescape(response.text)
+    for label in (
+        "Les champs marqués d'un astérisque (*) sont obligatoires.",
+        "Nom de l'offre *",
+        "Champ d'activité *",
+        "Rattachement organisationnel *",
+        "Modèle de saisie *",
+        "Cette offre est à caractère sensible",
+        "Les informations que je vais saisir présentent des risques d'utilisation à des fins malveillantes. "
+        "Elles ne seront présentées qu'aux régulateurs et gestionnaires de crise. Le niveau de confidentialité "
+        'des contacts sera automatiquement "très restreint".',
+        "Annuler",
+        "Enregistrer le brouillon",
+        "Publier",
+        "Rattachement organisationnel de l'offre",
+        "Fermer",
+    ):
+        assert label in text, label
+    assert 'value="260/01" readonly' in text
+
+
+def test_publishing_a_move_from_the_form(client_for, usic):
+    cardiologie = node("Cardiologie")
+
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=cardiologie.pk)
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("offer_detail", args=[usic.pk])
+    usic.refresh_from_db()
+    assert (usic.structure_id, usic.version) == (cardiologie.pk, 2)
+    page = client_for("gestionnaire").get(response["Location"])
+    assert "Offre publiée." in page.text
+    assert "Déplacée de « Cardiologie médicale - USIC » vers « Cardiologie » par Camille Gestionnaire le " in unescape(
+        page.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("unmanaged", "Ce rattachement n'existe pas ou ne vous est pas accessible."),
+        ("nonexistent", "Ce rattachement n'existe pas ou ne vous est pas accessible."),
+        ("other categorie", "Ce rattachement n'existe pas ou ne vous est pas accessible."),
+        ("pole", "Une offre sanitaire ne se rattache pas à un pôle : choisissez un service ou une unité de ce pôle."),
+        ("eg", "Une offre sanitaire ne se rattache pas directement à l'établissement"),
+        ("garbage", "Ce rattachement n'existe pas ou ne vous est pas accessible."),
+    ],
+)
+def test_forged_rattachements_are_refused_and_change_nothing(client_for, usic, target, message):
+    ids = {
+        "unmanaged": Structure.objects.get(finess_et="810000505").pk,  # CH ALBI, same catégorie? no: 355
+        "nonexistent": 999_999,
+        "other categorie": node("SMR cardio-vasculaire", "810000232").pk,  # CMRF ALBI (109), managed
+        "pole": node("Médecine").pk,
+        "eg": Structure.objects.get(finess_et="810000224").pk,
+        "garbage": "abc",
+    }
+
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=ids[target])
+    )
+
+    assert response.status_code == 200
+    assert message in unescape(response.text)
+    assert unchanged(usic)
+
+
+def test_a_post_without_csrf_token_is_refused(demo_user, usic):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo_user("gestionnaire"))
+
+    response = client.post(reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk))
+
+    assert response.status_code == 403
+    assert unchanged(usic)
+
+
+def test_errors_are_shown_next_to_their_fields_and_the_form_keeps_what_was_typed(client_for, usic):
+    cardiologie = node("Cardiologie")
+
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, nom="  ", champ_activite="99", structure=cardiologie.pk)
+    )
+
+    text = unescape(response.text)
+    assert "Saisissez le nom de l'offre." in text
+    assert "Ce champ d'activité n'existe pas dans la nomenclature du ROR." in text
+    assert "fr-input-group--error" in text
+    assert f'name="structure" value="{cardiologie.pk}"' in text  # the new rattachement is kept
+    assert "Nouveau rattachement" in text
+    assert unchanged(usic)
+
+
+def test_an_unknown_action_changes_nothing(client_for, usic):
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, action="tout-casser")
+    )
+
+    assert "Choisissez « Enregistrer le brouillon » ou « Publier »." in unescape(response.text)
+    assert unchanged(usic)
+
+
+def test_a_stale_form_is_refused_and_kept_as_a_draft(client_for, usic, demo_user):
+    data = form_data(usic, nom="Ma version", structure=node("Cardiologie").pk)
+    usic.publish(demo_user("referent"), {"nom": "Version du référent"}, base_version=1)
+
+    response = client_for("gestionnaire").post(reverse("offer_edit", args=[usic.pk]), data)
+
+    text = unescape(response.text)
+    assert "Cette offre a été modifiée entre-temps" in text
+    assert "Elles sont conservées dans votre brouillon." in text
+    usic.refresh_from_db()
+    assert (usic.nom, usic.structure.name) == ("Version du référent", "Cardiologie médicale - USIC")
+    draft = OfferDraft.objects.get(offer=usic, author=demo_user("gestionnaire"))
+    assert (draft.nom, draft.structure.name, draft.is_stale) == ("Ma version", "Cardiologie", True)
+
+
+def test_checking_unite_sensible_restricts_the_contacts(client_for, usic):
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, unite_sensible="on")
+    )
+
+    assert response.status_code == 302
+    assert set(usic.contacts.values_list("confidentialite_id", flat=True)) == {"3"}
+
+
+# --- drafts ---------------------------------------------------------------------------------------------
+
+
+def test_saving_a_draft_keeps_the_published_offer(client_for, usic, demo_user):
+    client = client_for("gestionnaire")
+    data = form_data(usic, nom="USIC – brouillon", structure=node("Cardiologie").pk, action="brouillon")
+
+    response = client.post(reverse("offer_edit", args=[usic.pk]), data)
+
+    assert response.status_code == 302
+    assert unchanged(usic)
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Brouillon enregistré : l'offre publiée reste inchangée." in page
+    assert "Vous avez un brouillon" in page
+    assert "Nom de l'offre : « Unité de Soins Intensifs Cardiologie (USIC) » → « USIC – brouillon »" in page
+    assert "Rattachement organisationnel : « Cardiologie médicale - USIC » → « Cardiologie »" in page
+    for action in ("Reprendre le brouillon", "Publier", "Supprimer le brouillon"):
+        assert action in page
+    other = unescape(client_for("referent").get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Brouillon de Camille Gestionnaire" in other and "Reprendre le brouillon" not in other
+
+
+def test_resuming_a_draft_fills_the_form(client_for, usic):
+    client = client_for("gestionnaire")
+    client.post(
+        reverse("offer_edit", args=[usic.pk]),
+        form_data(usic, nom="Repris", structure=node("Cardiologie").pk, action="brouillon"),
+    )
+
+    response = client.get(reverse("offer_edit", args=[usic.pk]) + "?brouillon=1")
+
+    assert 'value="Repris"' in response.text
+    assert f'name="structure" value="{node("Cardiologie").pk}"' in response.text
+
+
+def test_publishing_a_draft(client_for, usic):
+    client = client_for("gestionnaire")
+    client.post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk, action="brouillon")
+    )
+
+    response = client.post(reverse("draft_publish", args=[usic.pk]))
+
+    assert response.status_code == 302
+    usic.refresh_from_db()
+    assert usic.structure.name == "Cardiologie" and usic.version == 2
+    assert not usic.drafts.exists()
+
+
+def test_publishing_a_stale_draft_is_refused_and_keeps_it(client_for, usic, demo_user):
+    client = client_for("gestionnaire")
+    client.post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk, action="brouillon")
+    )
+    usic.publish(demo_user("referent"), {"nom": "Entre-temps"}, base_version=1)
+
+    response = client.post(reverse("draft_publish", args=[usic.pk]), follow=True)
+
+    assert "Cette offre a été modifiée entre-temps" in unescape(response.text)
+    usic.refresh_from_db()
+    assert usic.structure.name == "Cardiologie médicale - USIC"
+    assert usic.drafts.count() == 1
+
+
+def test_deleting_a_draft(client_for, usic):
+    client = client_for("gestionnaire")
+    client.post(reverse("offer_edit", args=[usic.pk]), form_data(usic, action="brouillon", nom="Jeté"))
+
+    client.post(reverse("draft_delete", args=[usic.pk]))
+
+    assert not usic.drafts.exists()
+    assert unchanged(usic)
+
+
+def test_draft_urls_refuse_get(client_for, usic):
+    assert client_for("gestionnaire").get(reverse("draft_delete", args=[usic.pk])).status_code == 405
+
+
+# --- the picker -----------------------------------------------------------------------------------------
+
+
+def picker(client, offer, **params):
+    return client.get(reverse("offer_picker", args=[offer.pk]), params)
+
+
+def test_the_picker_opens_on_the_current_structure(client_for, usic):
+    response = picker(client_for("gestionnaire"), usic)
+
+    text = unescape(response.text)
+    assert "Emplacement actuel : Cardiologie médicale - USIC" in " ".join(
+        text.replace("<strong>", "").replace("</strong>", "").split()
+    )
+    assert "Revenir à Pédiatrie - Obstétrique" in text
+    assert "L'offre est déjà rattachée à « Cardiologie médicale - USIC »." in text
+    assert "<strong>Nouvel emplacement</strong><br>Cardiologie médicale - USIC" in text
+    assert 'disabled aria-describedby="picker-refusal">Rattacher ici' in text
+
+
+def test_the_picker_lists_the_children_with_their_eligibility(client_for, usic):
+    response = picker(client_for("gestionnaire"), usic, noeud=Structure.objects.get(finess_et="810000224").pk)
+
+    entries = {entry["node"].name: entry for entry in response.context["entries"]}
+    assert list(entries) == ["Pédiatrie - Obstétrique", "Médecine"]
+    assert entries["Médecine"]["refusal"].startswith("Une offre sanitaire ne se rattache pas à un pôle")
+    assert entries["Médecine"]["navigable"]
+    assert "Revenir à Mes établissements de catégorie 365" in unescape(response.text)
+
+
+def test_the_picker_goes_down_to_cardiologie_and_allows_it(client_for, usic):
+    cardiologie = node("Cardiologie")
+
+    response = picker(client_for("gestionnaire"), usic, noeud=cardiologie.pk)
+
+    names = [entry["node"].name for entry in response.context["entries"]]
+    assert names == ["Consultation Cardiologie", "HC Cardiologie", "HJ Cardiologie", "Salle d'échographie cardiaque"]
+    assert response.context["refusal"] is None
+    assert (
+        f'href="{reverse("offer_edit", args=[usic.pk])}?reprise=1&amp;rattachement={cardiologie.pk}">Rattacher ici'
+        in response.text
+    )
+
+
+def test_the_picker_top_level_lists_the_managed_eg_of_the_same_categorie(client_for, usic):
+    response = picker(client_for("gestionnaire"), usic, noeud="racine")
+
+    assert [entry["node"].finess_et for entry in response.context["entries"]] == ["810000158", "810000224"]
+
+
+def test_the_picker_refuses_nodes_outside_its_scope(client_for, usic):
+    client = client_for("gestionnaire")
+
+    assert picker(client, usic, noeud=Structure.objects.get(finess_et="810000232").pk).status_code == 404  # 109
+    assert picker(client, usic, noeud=Structure.objects.get(finess_et="810000505").pk).status_code == 404  # unmanaged
+    assert picker(client, usic, noeud="n'importe quoi").status_code == 404
+
+
+def test_the_picker_search_finds_eligible_structures_with_their_path(client_for, usic):
+    response = picker(client_for("gestionnaire"), usic, q="cardio")
+
+    results = {result["node"].name: result["path"] for result in response.context["results"]}
+    assert results["Cardiologie"] == "CLINIQUE CLAUDE BERNARD - ALBI › Médecine › Cardiologie"
+    assert (
+        results["Consultations de cardiologie"]
+        == "CL DU REFUGE PROTESTANT › Cardiologie › Consultations de cardiologie"
+    )
+    assert "Cardiologie médicale - USIC" not in results  # current attachment: not eligible
+    assert not any(name == "Cardiologie" and path.count("›") == 1 for name, path in results.items())  # pôle
+
+
+def test_the_picker_in_the_modal_gets_its_fragment_only(client_for, usic):
+    response = client_for("gestionnaire").get(
+        reverse("offer_picker", args=[usic.pk]), {"noeud": node("Cardiologie").pk, "modale": "1"},
+        headers={"HX-Request": "true", "HX-Target": "picker-body"},
+    )  # fmt: skip
+
+    assert "<html" not in response.text and "<h1" not in response.text
+    assert 'data-picker-location="Emplacement actuel : Cardiologie"' in response.text
+    assert 'aria-controls="picker-modal">Annuler' in response.text
+    assert 'hx-target="#rattachement-field"' in response.text
+
+
+def test_rattacher_ici_puts_the_structure_into_the_form_without_saving(client_for, usic):
+    cardiologie = node("Cardiologie")
+
+    response = client_for("gestionnaire").get(
+        reverse("offer_edit", args=[usic.pk]), {"rattachement": cardiologie.pk},
+        headers={"HX-Request": "true", "HX-Target": "rattachement-field"},
+    )  # fmt: skip
+
+    assert response["HX-Trigger-After-Settle"] == "rattachement-choisi"
+    assert response.text.strip().startswith('<div id="rattachement-field"')
+    assert f'name="structure" value="{cardiologie.pk}"' in response.text
+    assert "CLINIQUE CLAUDE BERNARD - ALBI › Médecine › Cardiologie" in unescape(response.text)
+    assert unchanged(usic)
+
+
+def test_rattacher_ici_on_an_ineligible_structure_says_why(client_for, usic):
+    response = client_for("gestionnaire").get(
+        reverse("offer_edit", args=[usic.pk]), {"rattachement": node("Médecine").pk},
+        headers={"HX-Request": "true", "HX-Target": "rattachement-field"},
+    )  # fmt: skip
+
+    assert "HX-Trigger-After-Settle" not in response
+    assert "ne se rattache pas à un pôle" in unescape(response.text)
+    assert f'name="structure" value="{usic.structure_id}"' in response.text
+
+
+def test_rattacher_ici_outside_the_scope_is_a_404(client_for, usic):
+    outside = Structure.objects.get(finess_et="810000505")
+
+    response = client_for("gestionnaire").get(reverse("offer_edit", args=[usic.pk]), {"rattachement": outside.pk})
+
+    assert response.status_code == 404
+
+
+def test_without_javascript_the_picker_is_a_page_and_the_form_keeps_what_was_typed(client_for, usic):
+    client = client_for("gestionnaire")
+    cardiologie = node("Cardiologie")
+
+    to_picker = client.post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, nom="Tapé avant", action="rattachement")
+    )
+    assert to_picker.status_code == 302
+    assert to_picker["Location"] == f"{reverse('offer_picker', args=[usic.pk])}?noeud={usic.structure_id}"
+    page = client.get(to_picker["Location"])
+    assert "<h1" in page.text and "Rattachement organisationnel de l&#x27;offre" in page.text
+
+    back = client.get(reverse("offer_edit", args=[usic.pk]), {"reprise": "1", "rattachement": cardiologie.pk})
+
+    assert 'value="Tapé avant"' in back.text
+    assert f'name="structure" value="{cardiologie.pk}"' in back.text
+    assert unchanged(usic)
+
+
+def test_the_picker_runs_a_constant_number_of_queries(client, nomenclatures_big, django_assert_max_num_queries):
+    eg, user, offer = nomenclatures_big
+    pole = Structure.objects.filter(parent=eg).order_by("lft").first()
+    client.force_login(user)
+
+    for params, budget in (
+        ({"noeud": pole.pk}, 10),
+        ({"noeud": "racine"}, 10),
+        ({"noeud": pole.pk, "q": "UF 001"}, 14),
+    ):
+        with django_assert_max_num_queries(budget):
+            response = client.get(reverse("offer_picker", args=[offer.pk]), params)
+        assert response.status_code == 200
+
+
+@pytest.fixture
+def nomenclatures_big(db):
+    eg = big_etablissement(poles=20, ufs_per_pole=30, offers_per_uf=1)
+    user = HabilitationFactory(etablissement=eg).user
+    for _ in range(40):
+        HabilitationFactory(user=user, etablissement=big_etablissement(poles=1, ufs_per_pole=1, offers_per_uf=0))
+    return eg, user, Offer.objects.filter(structure__tree_id=eg.tree_id).first()
+
+
+# --- history and undo -----------------------------------------------------------------------------------
+
+
+def test_undoing_the_latest_move(client_for, usic, demo_user):
+    usic.move(demo_user("gestionnaire"), node("Cardiologie"))
+    event = usic.latest_move()
+    client = client_for("gestionnaire")
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Annuler le déplacement" in page
+
+    response = client.post(reverse("move_undo", args=[usic.pk, event.pk]), follow=True)
+
+    assert "Déplacement annulé : l'offre est de nouveau rattachée à « Cardiologie médicale - USIC »." in unescape(
+        response.text
+    )
+    assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie médicale - USIC"
+    assert OfferEvent.objects.filter(offer=usic, kind="annulation").count() == 1
+
+
+def test_an_undo_the_rules_refuse_says_why(client_for, usic, demo_user):
+    usic.move(demo_user("gestionnaire"), node("Cardiologie"))
+    Structure.objects.filter(pk=node("Cardiologie médicale - USIC").pk).update(closed_on="2024-01-01")
+
+    page = unescape(client_for("gestionnaire").get(reverse("offer_detail", args=[usic.pk])).text)
+    response = client_for("gestionnaire").post(reverse("move_undo", args=[usic.pk, usic.latest_move().pk]), follow=True)
+
+    assert "Annulation impossible : « Cardiologie médicale - USIC » est fermé(e) depuis le 01/01/2024." in page
+    assert "Le déplacement n'a pas été annulé" in unescape(response.text)
+    assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie"
+
+
+def test_undo_by_someone_outside_the_scope_is_a_404(client_for, usic, demo_user):
+    usic.move(demo_user("gestionnaire"), node("Cardiologie"))
+
+    response = client_for("autre").post(reverse("move_undo", args=[usic.pk, usic.latest_move().pk]))
+
+    assert response.status_code == 404
+    assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie"

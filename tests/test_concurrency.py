@@ -1,0 +1,136 @@
+"""Concurrent writes on PostgreSQL: nothing lost, nothing corrupted."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
+from structures.models import Structure
+from tests.accounts.factories import HabilitationFactory
+from tests.offers.factories import OfferFactory
+from tests.structures.factories import EtablissementFactory, StructureFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite runs one writer)"),
+]
+
+
+def run_in_threads(functions):
+    """Start every function at once (barrier), each in its own thread and database connection."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def worker(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def tree(nomenclatures):
+    eg = EtablissementFactory()
+    service = StructureFactory(parent=StructureFactory(parent=eg, pole=True), service=True)
+    ufs = [StructureFactory(parent=service, name=f"UF {n}") for n in range(8)]
+    user = HabilitationFactory(etablissement=eg).user
+    return eg, service, ufs, user
+
+
+def test_concurrent_publishes_of_the_same_offer_keep_exactly_one(tree):
+    _eg, _service, ufs, user = tree
+    offer = OfferFactory(structure=ufs[0])
+
+    def publish(n):
+        return lambda: Offer.objects.get(pk=offer.pk).publish(
+            user, {"nom": f"Version {n}", "structure": ufs[n % 7 + 1]}, base_version=1
+        )
+
+    results = run_in_threads([publish(n) for n in range(6)])
+
+    winners = [r for r in results if isinstance(r, Offer)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, StaleOffer) for r in results if r not in winners), results
+    offer.refresh_from_db()
+    assert offer.version == 2
+    assert offer.nom == winners[0].nom and offer.structure_id == winners[0].structure_id
+    assert OfferEvent.objects.filter(offer=offer).count() == 2  # the winner's edit and move, nothing else
+
+
+def test_concurrent_publishes_of_different_offers_all_succeed(tree):
+    _eg, _service, ufs, user = tree
+    offers = [OfferFactory(structure=ufs[0]) for _ in range(6)]
+
+    results = run_in_threads(
+        [lambda o=o, n=n: o.publish(user, {"structure": ufs[n + 1]}, base_version=1) for n, o in enumerate(offers)]
+    )
+
+    assert all(isinstance(r, Offer) for r in results), results
+    assert [Offer.objects.get(pk=o.pk).structure_id for o in offers] == [uf.pk for uf in ufs[1:7]]
+    assert OfferEvent.objects.filter(kind="deplacement").count() == 6
+
+
+def test_repeated_moves_of_one_offer_from_several_threads_never_lose_a_version(tree):
+    _eg, _service, ufs, user = tree
+    offer = OfferFactory(structure=ufs[0])
+
+    def keep_moving(n):
+        def run():
+            done = 0
+            for step in range(5):
+                current = Offer.objects.get(pk=offer.pk)
+                base = current.version
+                try:
+                    published = current.publish(user, {"structure": ufs[(n + step) % 8]}, base_version=base)
+                except (StaleOffer, MoveRefused):
+                    continue
+                done += published.version == base + 1  # moving to where it already is publishes nothing
+            return done
+
+        return run
+
+    results = run_in_threads([keep_moving(n) for n in range(4)])
+
+    published = sum(results)
+    offer.refresh_from_db()
+    assert offer.version == 1 + published
+    assert OfferEvent.objects.filter(offer=offer).count() == published
+
+
+def test_concurrent_tree_writes_in_one_eg_are_serialised(tree):
+    eg, service, ufs, _user = tree
+    poles = [StructureFactory(parent=eg, pole=True, name=f"Pôle {n}") for n in range(4)]
+
+    def move(uf, pole):
+        def run():
+            node = Structure.objects.get(pk=uf.pk)
+            node.parent = Structure.objects.get(pk=pole.pk)
+            node.save_in_tree()
+
+        return run
+
+    def add(pole, n):
+        return lambda: Structure(kind=Structure.Kind.UF, name=f"Nouvelle {n}", parent=pole).save_in_tree()
+
+    run_in_threads([move(uf, poles[n % 4]) for n, uf in enumerate(ufs)] + [add(poles[n], n) for n in range(4)])
+
+    rows = list(Structure.objects.filter(tree_id=eg.tree_id).values("pk", "parent_id", "lft", "rght", "level"))
+    assert len(rows) == 1 + 1 + 1 + 8 + 4 + 4
+    assert sorted(v for row in rows for v in (row["lft"], row["rght"])) == list(range(1, 2 * len(rows) + 1))
+    by_pk = {row["pk"]: row for row in rows}
+    for row in rows:
+        parent = by_pk.get(row["parent_id"])
+        if parent:
+            assert parent["lft"] < row["lft"] < row["rght"] < parent["rght"]
+            assert row["level"] == parent["level"] + 1
