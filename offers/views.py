@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -114,9 +114,10 @@ def initial_values(request, offer):
 
 
 def rattachement_context(policy, form, offer, chosen_pk, error=None):
-    chosen = policy.picker_structures().filter(pk=chosen_pk).first() if str(chosen_pk).isdigit() else None
-    if chosen is None:
-        chosen = offer.structure
+    chosen = None
+    if str(chosen_pk).isdigit() and int(chosen_pk) != offer.structure_id:
+        chosen = policy.picker_structures().filter(pk=chosen_pk).first()
+    chosen = chosen or offer.structure
     path = list(chosen.get_ancestors(include_self=True))
     return {
         "chosen": chosen,
@@ -178,7 +179,9 @@ def offer_edit(request, pk):
             context = {"offer": offer, "form": form} | rattachement_context(
                 policy, form, offer, chosen_pk, rattachement_error
             )
-            response = render(request, "offers/offer_edit.html#rattachement-field", context)
+            response = render_page(
+                request, "offers/offer_edit.html", context, partials={"rattachement-field": "rattachement-field"}
+            )
             if not rattachement_error:
                 response["HX-Trigger-After-Settle"] = "rattachement-choisi"
             return response
@@ -281,16 +284,15 @@ def offer_picker(request, pk):
         "edit_url": edit_url(offer),
         "picker_base": reverse("offer_picker", args=[offer.pk]),
     }
-    if request.htmx and request.htmx.target == "picker-body":
-        return render(request, "offers/offer_picker.html#picker-body", context)
-    path = list(offer.structure.get_ancestors(include_self=True))
-    context |= {
-        "page_title": "Rattachement organisationnel de l'offre",
-        "breadcrumb": offer_crumbs(
-            offer, path, ("Modifier", edit_url(offer, reprise=1)), ("Rattachement organisationnel", None)
-        ),
-    }
-    return render_page(request, "offers/offer_picker.html", context)
+    if not (request.htmx and request.htmx.target == "picker-body"):
+        path = list(offer.structure.get_ancestors(include_self=True))
+        context |= {
+            "page_title": "Rattachement organisationnel de l'offre",
+            "breadcrumb": offer_crumbs(
+                offer, path, ("Modifier", edit_url(offer, reprise=1)), ("Rattachement organisationnel", None)
+            ),
+        }
+    return render_page(request, "offers/offer_picker.html", context, partials={"picker-body": "picker-body"})
 
 
 def picker_entry(policy, node, ancestors):

@@ -4,12 +4,16 @@ from django.utils.cache import patch_vary_headers
 CONTENT_PARTIAL = "page-content"
 
 
-def render_page(request, template, context):
-    """The full page, or only its ``page-content`` partial for an HTMX navigation.
+def render_page(request, template, context, partials=None):
+    """The full page, or one of its partials for an HTMX request.
 
-    A history-restore request (back button after the htmx cache expired) needs the whole page.
+    ``partials`` maps an HTMX target id to the partial that fills it; any other HTMX navigation gets the
+    ``page-content`` partial. A history-restore request (back button after the htmx cache expired)
+    needs the whole page.
     """
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, f"{template}#{CONTENT_PARTIAL}" if partial else template, context)
-    patch_vary_headers(response, ["HX-Request"])
+    if request.htmx and not request.htmx.history_restore_request:
+        partial = (partials or {}).get(request.htmx.target, CONTENT_PARTIAL)
+        template = f"{template}#{partial}"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
