@@ -86,20 +86,23 @@ class OfferAdmin(TerritoryAdmin):
             Offer.objects.select_for_update(of=("self",)).filter(pk=obj.pk).get()
         return obj
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            return super().save_model(request, obj, form, change)
-        changed = [name for name in Offer.EDITABLE_FIELDS if name in form.changed_data]
-        source = Structure.objects.get(pk=form.initial["structure"])
-        obj.version = F("version") + 1
-        super().save_model(request, obj, form, change)
-        obj.refresh_from_db()
-        obj.write_history(request.user, changed, source)
-
     def save_related(self, request, form, formsets, change):
+        """After the offer and its contacts are saved: sensitive units restrict their contacts; a change bumps
+        the version once and is written to the history (fields edited, contacts, move)."""
         super().save_related(request, form, formsets, change)
-        if form.instance.unite_sensible:
-            form.instance.restrict_contacts()
+        offer = form.instance
+        if offer.unite_sensible:
+            offer.restrict_contacts()
+        if not change:
+            return
+        changed = list(form.changed_data)
+        if any(formset.has_changed() for formset in formsets):
+            changed.append("contacts")
+        if not changed:
+            return
+        Offer.objects.filter(pk=offer.pk).update(version=F("version") + 1)
+        offer.refresh_from_db()
+        offer.write_history(request.user, changed, Structure.objects.get(pk=form.initial["structure"]))
 
 
 @admin.register(Contact)

@@ -226,7 +226,7 @@ class Offer(models.Model):
 
     def write_history(self, user, changed, source, kind=None, undoes=None):
         """One history row for the edited fields, one for the move (``source`` → current structure)."""
-        edited = [self.EDITABLE_FIELDS[name] for name in changed if name != "structure"]
+        edited = [self.field_label(name) for name in changed if name != "structure"]
         if edited:
             OfferEvent.objects.create(
                 offer=self, author=user, kind=OfferEvent.Kind.EDIT, fields=edited, version=self.version
@@ -243,6 +243,14 @@ class Offer(models.Model):
                 version=self.version,
                 undoes=undoes,
             )
+
+    @classmethod
+    def field_label(cls, name):
+        if name in cls.EDITABLE_FIELDS:
+            return cls.EDITABLE_FIELDS[name]
+        if name == "contacts":
+            return "Contacts"
+        return str(cls._meta.get_field(name).verbose_name).capitalize()
 
     def restrict_contacts(self):
         """A sensitive unit's contacts and telecoms are all "Visible régulation et gestion de crise"."""

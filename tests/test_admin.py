@@ -307,3 +307,33 @@ def test_structure_factory_is_in_a_tree(db):
     uf = StructureFactory()
 
     assert uf.parent.is_etablissement and uf.tree_id == uf.parent.tree_id
+
+
+def test_admin_edits_of_other_fields_and_contacts_are_recorded_too(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    data = admin_offer_data(referent, usic, age_min="16")
+
+    referent.post(change_url(usic), data)
+
+    usic.refresh_from_db()
+    assert usic.version == 2
+    assert usic.events.get().fields == ["Âge minimum (ans)"]
+
+
+def test_saving_an_unchanged_offer_in_the_admin_publishes_nothing(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+
+    response = referent.post(change_url(usic), admin_offer_data(referent, usic))
+
+    assert response.status_code == 302
+    usic.refresh_from_db()
+    assert usic.version == 1 and not usic.events.exists()
+
+
+def test_making_an_offer_sensitive_in_the_admin_restricts_its_contacts(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+
+    referent.post(change_url(usic), admin_offer_data(referent, usic, unite_sensible="on"))
+
+    assert set(usic.contacts.values_list("confidentialite_id", flat=True)) == {"3"}
+    assert usic.events.get().fields == ["Unité sensible"]
