@@ -7,9 +7,9 @@ from structures import departements
 from structures.admin_scope import (
     TerritoryInlineMixin,
     administered_entites_juridiques,
-    administered_structures,
     is_admin_user,
 )
+from structures.models import Structure
 
 
 def referent_departements(user):
@@ -34,7 +34,7 @@ class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "etablissement":
-            kwargs["queryset"] = administered_structures(request.user).etablissements()
+            kwargs["queryset"] = Structure.objects.etablissements_administered_by(request.user)
         elif db_field.name == "entite_juridique":
             kwargs["queryset"] = administered_entites_juridiques(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -49,7 +49,7 @@ class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
 def territory_q(user):
     """Habilitations that fall inside the référent's territory."""
     return (
-        Q(etablissement__in=administered_structures(user).etablissements())
+        Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
         | Q(entite_juridique__in=administered_entites_juridiques(user))
         | Q(departement__in=referent_departements(user))
     )

@@ -16,13 +16,17 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
-    def has_role(self, *roles):
-        return self.habilitations.filter(role__in=roles).exists()
+    @cached_property
+    def habilitation_rows(self):
+        """(role, EG id, EJ id, département) of each habilitation, read once per instance (i.e. per request)."""
+        if self.pk is None:
+            return []
+        return list(self.habilitations.values_list("role", "etablissement_id", "entite_juridique_id", "departement"))
 
     @cached_property
     def is_referent(self):
         """Cached on the instance: the admin asks it many times per request."""
-        return self.is_superuser or self.has_role(Habilitation.Role.REFERENT)
+        return self.is_superuser or any(row[0] == Habilitation.Role.REFERENT for row in self.habilitation_rows)
 
 
 class Habilitation(models.Model):

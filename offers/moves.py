@@ -115,9 +115,7 @@ class MovePolicy:
     def picker_etablissements(self):
         """The offer's EG and the other EG of the same catégorie that the user manages."""
         source = self.source
-        same_categorie = (
-            Structure.objects.managed_by(self.user).etablissements().filter(categorie_id=source.categorie_id)
-        )
+        same_categorie = Structure.objects.etablissements_managed_by(self.user).filter(categorie_id=source.categorie_id)
         return Structure.objects.etablissements().filter(pk=source.pk) | same_categorie
 
     def picker_structures(self):

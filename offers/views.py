@@ -251,13 +251,8 @@ def offer_picker(request, pk):
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
         rows = list(etablissements[: PICKER_LIMIT + 1])
-        managed = set(
-            Structure.objects.managed_by(request.user)
-            .etablissements()
-            .filter(pk__in=[eg.pk for eg in rows])
-            .values_list("tree_id", flat=True)
-        )
-        policy.remember(rows, managed)
+        # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
+        policy.remember(rows, {eg.tree_id for eg in rows})
         entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
         truncated = len(rows) > PICKER_LIMIT
     else:
@@ -321,13 +316,7 @@ def picker_search(policy, query):
         condition |= Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
     above = list(Structure.objects.filter(condition).select_related("categorie").order_by("tree_id", "lft"))
     roots = {node.tree_id: node for node in [*above, *found] if node.level == 0}
-    managed = set(
-        Structure.objects.managed_by(policy.user)
-        .etablissements()
-        .filter(tree_id__in=roots)
-        .values_list("tree_id", flat=True)
-    )
-    policy.remember(roots.values(), managed)
+    policy.remember(roots.values(), set(roots))  # picker_structures() only holds managed trees
     results = []
     for node in found:
         ancestors = [a for a in above if a.tree_id == node.tree_id and a.lft < node.lft and a.rght > node.rght]

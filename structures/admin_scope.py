@@ -53,7 +53,7 @@ def administered_entites_juridiques(user):
     if user.is_superuser:
         return EntiteJuridique.objects.all()
     return EntiteJuridique.objects.filter(
-        pk__in=Structure.objects.administered_by(user).etablissements().values("entite_juridique")
+        pk__in=Structure.objects.etablissements_administered_by(user).values("entite_juridique")
     )
 
 

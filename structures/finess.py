@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from nomenclatures.models import CategorieEtablissement
@@ -132,6 +132,10 @@ class FinessImport:
         if batch:
             self.write(batch)
         self.progress(total_lines, total_lines)
+        if self.report.created + self.report.updated > 1000 and connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, or the planner picks index scans for 14 rows out of 100,000.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE structures_structure, structures_entitejuridique")
         return self.report
 
     def reject(self, line, message):

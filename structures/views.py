@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -26,7 +26,7 @@ def home(request):
 
 
 def mes_etablissements(request):
-    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    etablissements = Structure.objects.etablissements_visible_to(request.user)
     context = {
         "page_title": "Mes établissements",
         "breadcrumb": crumbs(("Mes établissements", None)),
@@ -49,7 +49,7 @@ def offers_per_tree():
 
 
 def etablissement_list(request):
-    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    etablissements = Structure.objects.etablissements_visible_to(request.user)
     form = EtablissementFilterForm(request.GET or None, etablissements)
     if form.is_bound and not form.is_valid():
         rows = etablissements.none()
@@ -72,10 +72,17 @@ def etablissement_list(request):
 
 
 def entite_juridique_list(request):
-    etablissements = Structure.objects.visible_to(request.user).etablissements()
+    etablissements = Structure.objects.etablissements_visible_to(request.user)
+    in_scope_per_ej = (
+        etablissements.filter(entite_juridique=OuterRef("pk"))
+        .order_by()
+        .values("entite_juridique")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     rows = (
         EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique"))
-        .annotate(eg_count=Count("etablissements", filter=Q(etablissements__in=etablissements)))
+        .annotate(eg_count=Subquery(in_scope_per_ej))
         .order_by("finess_ej")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -101,11 +101,13 @@ def test_a_superuser_sees_everything(world):
     assert trees(Structure.objects.managed_by(user)) == eg_pks(world, "a1", "a2", "b1", "hg")
 
 
-def test_scope_queries_are_single_sql_queries(world, django_assert_num_queries):
+def test_scope_queries_read_the_habilitations_once_then_are_single_queries(world, django_assert_num_queries):
     user = HabilitationFactory(entite_juridique=world["ej_a"]).user
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         list(Offer.objects.managed_by(user))
+    with django_assert_num_queries(1):
+        list(Structure.objects.visible_to(user))
 
 
 @pytest.mark.parametrize(

@@ -444,12 +444,12 @@ def test_the_picker_and_the_form_run_a_constant_number_of_queries(
     client.force_login(user)
 
     picker = reverse("offer_picker", args=[offer.pk])
-    # Totals, session and user included: a level of 30 UF, 41 EG at the top, a search over 600 UF.
+    # Totals, session, user and habilitations included: a level of 30 UF, 41 EG at the top, a search over 600 UF.
     for url, params, budget in (
-        (picker, {"noeud": pole.pk}, 10),
-        (picker, {"noeud": "racine"}, 8),
-        (picker, {"noeud": pole.pk, "q": "UF 001"}, 13),
-        (reverse("offer_edit", args=[offer.pk]), {}, 10),
+        (picker, {"noeud": pole.pk}, 11),
+        (picker, {"noeud": "racine"}, 9),
+        (picker, {"noeud": pole.pk, "q": "UF 001"}, 14),
+        (reverse("offer_edit", args=[offer.pk]), {}, 11),
     ):
         with django_assert_max_num_queries(budget):
             response = client.get(url, params)

@@ -363,16 +363,16 @@ def test_big_tree_is_well_formed(big):
 
 @pytest.mark.parametrize(
     ("page", "max_queries"),
-    # Totals, session and user included; the offer page adds contacts, telecoms, drafts and history.
+    # Totals, session, user and habilitations included; the offer page adds contacts, telecoms, drafts, history.
     [
         ("home", 2),
-        ("mes établissements", 4),
-        ("liste EG", 6),
-        ("liste EJ", 4),
-        ("eg", 5),
-        ("pole", 6),
-        ("uf", 6),
-        ("offer", 9),
+        ("mes établissements", 5),
+        ("liste EG", 7),
+        ("liste EJ", 5),
+        ("eg", 6),
+        ("pole", 7),
+        ("uf", 7),
+        ("offer", 10),
     ],
 )
 def test_pages_run_a_constant_number_of_queries(client, big, django_assert_max_num_queries, page, max_queries):
