@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from nomenclatures import models
+from structures.admin_scope import is_admin_user
 
 
 class ReadOnlyNomenclatureAdmin(admin.ModelAdmin):
@@ -11,10 +12,10 @@ class ReadOnlyNomenclatureAdmin(admin.ModelAdmin):
     search_fields = ["code", "label"]
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
+        return is_admin_user(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        return is_admin_user(request.user)
 
     def has_add_permission(self, request):
         return False

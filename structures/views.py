@@ -112,5 +112,7 @@ def structure_detail(request, pk):
         "etablissement": node if node.is_etablissement else ancestors[0],
         "children": children,
         "offers": offers,
+        # Closing a level closes everything below it.
+        "closed_above": any(item.is_closed for item in [*ancestors, node]),
     }
     return render_page(request, "structures/structure_detail.html", context)

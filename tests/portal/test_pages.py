@@ -6,7 +6,6 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from accounts.models import Habilitation
 from offers.models import Offer
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
@@ -242,6 +241,17 @@ def test_closed_structures_and_offers_are_shown_with_a_badge(client_for):
     assert "Fermée" in uf_page.text and "Hôpital de jour de cardiologie" in uf_page.text
 
 
+def test_what_sits_below_a_closed_structure_is_shown_closed(client_for):
+    service = Structure.objects.get(name="Cardiologie", kind=Structure.Kind.SERVICE)
+    Structure.objects.filter(pk=service.pk).update(closed_on=datetime.date(2024, 1, 1))
+
+    response = client_for("gestionnaire").get(reverse("structure_detail", args=[service.pk]))
+    uf_page = client_for("gestionnaire").get(reverse("structure_detail", args=[service.get_children()[0].pk]))
+
+    assert all(row[0].endswith("Fermée") for row in table_rows(response.text, keep_badges=True))
+    assert [row[0] for row in table_rows(uf_page.text, keep_badges=True)] == ["Consultations de cardiologieFermée"]
+
+
 # --- "Mes établissements géographiques (EG)": filters, sorting, pagination --------------------------------
 
 
@@ -427,7 +437,3 @@ def test_offers_of_other_structures_do_not_leak_into_a_uf_page(client, db):
 
     assert "Ailleurs" not in response.text
     assert "Aucune structure interne ni offre" in response.text
-
-
-def test_a_regulateur_is_read_only_on_habilitations(seed):
-    assert not Habilitation.objects.filter(role="regulateur", etablissement__isnull=False).exists()
