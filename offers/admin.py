@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import F
 
 from offers.models import Contact, Offer, Telecom
+from offers.moves import MovePolicy
 from structures.admin_scope import TerritoryAdmin, TerritoryInlineMixin
 from structures.models import Structure
 
@@ -39,14 +40,18 @@ class OfferAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        structure = cleaned.get("structure")
         if not self.instance.pk:
+            if structure is not None:
+                reason = MovePolicy(self.instance, self.user).placement_refusal(structure)
+                if reason:
+                    self.add_error("structure", reason)
             return cleaned
         current = Offer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).get()
         if cleaned.get("version_seen") != current:
             raise forms.ValidationError(
                 "Cette offre a été modifiée entre-temps : rechargez la page pour partir de la version publiée."
             )
-        structure = cleaned.get("structure")
         if structure is not None and "structure" in self.changed_data:
             reason = Offer.objects.get(pk=self.instance.pk).move_refusal_reason(self.user, structure)
             if reason:

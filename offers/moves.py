@@ -88,6 +88,11 @@ class MovePolicy:
                 )
             if not self.manages(target.tree_id):
                 return f"Vous n'êtes pas habilité(e) sur l'établissement « {destination.name} »."
+        return self.placement_refusal(target, ancestors, destination)
+
+    def placement_refusal(self, target, ancestors=None, destination=None):
+        """The rules on the target alone (also for a new offer): open, and of a kind the EG's domain allows."""
+        destination = destination or self.etablissement(target.tree_id)
         closed = self.closed_on_path(target, ancestors)
         if closed is not None:
             if closed.pk == target.pk:

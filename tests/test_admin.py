@@ -338,3 +338,19 @@ def test_making_an_offer_sensitive_in_the_admin_restricts_its_contacts(referent)
 
     assert set(usic.contacts.values_list("confidentialite_id", flat=True)) == {"3"}
     assert usic.events.get().fields == ["Unité sensible"]
+
+
+def test_a_new_offer_in_the_admin_follows_the_placement_rules(referent):
+    pole = Structure.objects.get(name="Pédiatrie - Obstétrique")
+    uf = Structure.objects.get(name="Cardiologie médicale - USIC")
+    data = {
+        "nom": "Nouvelle offre", "champ_activite": "01", "modele_saisie": "260/01", "mode_prise_en_charge": "28",
+        "activites": ["013"], "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    refused = referent.post(reverse("admin:offers_offer_add"), data | {"structure": pole.pk})
+    accepted = referent.post(reverse("admin:offers_offer_add"), data | {"structure": uf.pk})
+
+    assert "Une offre sanitaire ne se rattache pas à un pôle" in refused.text
+    assert accepted.status_code == 302
+    assert Offer.objects.get(nom="Nouvelle offre").structure == uf

@@ -65,12 +65,13 @@ def screenshot(page, request):
     return take
 
 
+def log_in(page, base_url, username, password="ror-demo-2026"):
+    page.goto(base_url + "/")
+    page.get_by_label("Identifiant", exact=True).fill(username)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
 @pytest.fixture
 def login(page, live_server):
-    def do(username, password="ror-demo-2026"):
-        page.goto(live_server.url + "/")
-        page.get_by_label("Identifiant", exact=True).fill(username)
-        page.locator("#id_password").fill(password)
-        page.get_by_role("button", name="Se connecter").click()
-
-    return do
+    return lambda username, password="ror-demo-2026": log_in(page, live_server.url, username, password)

@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from tests.browser.conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
@@ -96,10 +98,7 @@ def test_htmx_navigation_moves_focus_and_keeps_history(seeded, page, login):
 def test_the_same_path_works_without_javascript(seeded, browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     page = context.new_page()
-    page.goto(live_server.url + "/")
-    page.get_by_label("Identifiant", exact=True).fill("gestionnaire")
-    page.locator("#id_password").fill("ror-demo-2026")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url, "gestionnaire")
 
     page.get_by_role("link", name="Mes établissements", exact=True).click()
     page.get_by_role("link", name="Mes établissements géographiques (EG)").click()

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from offers.models import Offer, OfferEvent
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -166,10 +167,7 @@ def test_the_picker_without_javascript(live_server, browser):
     offer = Offer.objects.get(nom=USIC)
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     page = context.new_page()
-    page.goto(live_server.url + "/")
-    page.get_by_label("Identifiant", exact=True).fill("gestionnaire")
-    page.locator("#id_password").fill("ror-demo-2026")
-    page.get_by_role("button", name="Se connecter").click()
+    log_in(page, live_server.url, "gestionnaire")
     page.goto(f"{live_server.url}/offres/{offer.pk}/modifier/")
 
     page.get_by_label("Nom de l'offre").fill("USIC (sans JavaScript)")
