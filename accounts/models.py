@@ -38,7 +38,6 @@ class Habilitation(models.Model):
         REGULATEUR = "regulateur", "Régulateur"
 
     MANAGING_ROLES = (Role.RESPONSABLE, Role.REFERENT)
-    TERRITORIAL_ROLES = (Role.REFERENT, Role.REGULATEUR)
 
     user = models.ForeignKey(User, verbose_name="utilisateur", on_delete=models.CASCADE, related_name="habilitations")
     role = models.CharField("rôle", max_length=20, choices=Role)

@@ -426,10 +426,6 @@ class Contact(models.Model):
         super().clean()
         refuse_lowering(self, Contact)
 
-    @property
-    def is_restricted_to_regulation(self):
-        return self.confidentialite_id == NiveauConfidentialite.REGULATION
-
 
 class Telecom(models.Model):
     class Canal(models.TextChoices):

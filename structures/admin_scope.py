@@ -39,14 +39,10 @@ class TerritoryAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Structure:
-            kwargs["queryset"] = administered_structures(request.user)
+            kwargs["queryset"] = Structure.objects.administered_by(request.user)
         elif db_field.related_model is EntiteJuridique:
             kwargs["queryset"] = administered_entites_juridiques(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-def administered_structures(user):
-    return Structure.objects.administered_by(user)
 
 
 def administered_entites_juridiques(user):

@@ -118,10 +118,6 @@ class StructureQuerySet(TreeQuerySet):
     def etablissements_visible_to(self, user):
         return self.etablissements_in_scope_of(user, all_roles())
 
-    def open_on(self, day=None):
-        day = day or timezone.localdate()
-        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day))
-
 
 class StructureManager(TreeManager.from_queryset(StructureQuerySet)):
     pass

@@ -67,7 +67,6 @@ def test_contacts_and_telecoms_carry_a_confidentiality_level():
 
     assert telecom.confidentialite.label == "Visible régulation et gestion de crise"
     assert telecom.contact.confidentialite.label == "Visible par les professionnels"
-    assert not telecom.contact.is_restricted_to_regulation
     with pytest.raises(IntegrityError), transaction.atomic():
         ContactFactory(confidentialite_id=None)
 

@@ -170,14 +170,6 @@ def test_is_closed_follows_the_closing_date():
     assert StructureFactory(closed_on=today - datetime.timedelta(days=1)).is_closed
 
 
-def test_open_on_excludes_closed_structures():
-    eg = EtablissementFactory()
-    open_uf = StructureFactory(parent=eg)
-    StructureFactory(parent=eg, closed_on=datetime.date(2020, 1, 1))
-
-    assert list(Structure.objects.filter(parent=eg).open_on()) == [open_uf]
-
-
 def test_address_lines_compose_the_finess_cells():
     eg = EtablissementFactory(numero_voie="1", type_voie="R", voie="PERE COLOMBIER", code_postal="81000", ville="ALBI")
 
