@@ -4,7 +4,7 @@ from django.utils.cache import patch_vary_headers
 CONTENT_PARTIAL = "page-content"
 
 
-def render_page(request, template, context, partials=None):
+def render_page(request, template, context, partials=None, status=None):
     """The full page, or one of its partials for an HTMX request.
 
     ``partials`` maps an HTMX target id to the partial that fills it; any other HTMX navigation gets the
@@ -14,6 +14,6 @@ def render_page(request, template, context, partials=None):
     if request.htmx and not request.htmx.history_restore_request:
         partial = (partials or {}).get(request.htmx.target, CONTENT_PARTIAL)
         template = f"{template}#{partial}"
-    response = render(request, template, context)
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -2,9 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from ror_portal.rendering import render_page
+
 admin.site.site_header = "ROR – administration des référents"
 admin.site.site_title = "ROR – administration"
 admin.site.index_title = "Administration du territoire"
+
+
+def page_not_found(request, exception):
+    """Outside the user's scope or unknown: a French page, or its content for an HTMX navigation."""
+    return render_page(request, "404.html", {"page_title": "Page non trouvée", "breadcrumb": []}, status=404)
+
+
+handler404 = page_not_found
 
 urlpatterns = [
     path(

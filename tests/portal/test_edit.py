@@ -170,6 +170,7 @@ def test_a_post_without_csrf_token_is_refused(demo_user, usic):
     response = client.post(reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk))
 
     assert response.status_code == 403
+    assert "Formulaire expiré" in response.text
     assert unchanged(usic)
 
 

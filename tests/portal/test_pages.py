@@ -437,3 +437,15 @@ def test_offers_of_other_structures_do_not_leak_into_a_uf_page(client, db):
 
     assert "Ailleurs" not in response.text
     assert "Aucune structure interne ni offre" in response.text
+
+
+def test_a_404_is_a_french_page_and_an_htmx_fragment(client_for):
+    client = client_for("autre")
+    url = reverse("structure_detail", args=[Structure.objects.get(finess_et=CLAUDE_BERNARD).pk])
+
+    page = client.get(url)
+    fragment = client.get(url, headers={"HX-Request": "true"})
+
+    assert page.status_code == fragment.status_code == 404
+    assert "Page non trouvée" in page.text and "<html" in page.text
+    assert fragment.text.lstrip().startswith("<title>Page non trouvée") and "<html" not in fragment.text
