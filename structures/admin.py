@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from structures import departements
 from structures.admin_scope import TerritoryAdmin, administered_entites_juridiques
 from structures.finess import IMPORTED_FIELDS
 from structures.models import EntiteJuridique, Structure
@@ -39,6 +40,19 @@ class LevelFilter(admin.SimpleListFilter):
         return queryset.none()
 
 
+class DepartementFilter(admin.SimpleListFilter):
+    """Départements from the reference list: no DISTINCT over the whole territory to build the choices."""
+
+    title = "département"
+    parameter_name = "departement"
+
+    def lookups(self, request, model_admin):
+        return departements.CHOICES
+
+    def queryset(self, request, queryset):
+        return queryset.filter(departement=self.value()) if self.value() else queryset
+
+
 @admin.register(Structure)
 class StructureAdmin(TerritoryAdmin):
     list_display = [
@@ -51,7 +65,8 @@ class StructureAdmin(TerritoryAdmin):
         "offers_link",
         "closed_on",
     ]
-    list_filter = [LevelFilter, "kind", "departement"]
+    list_filter = [LevelFilter, "kind", DepartementFilter]
+    show_full_result_count = False  # one COUNT over the territory is enough
     list_select_related = ["categorie"]
     search_fields = ["name", "finess_et"]
     ordering = ["name"]

@@ -354,3 +354,11 @@ def test_a_new_offer_in_the_admin_follows_the_placement_rules(referent):
     assert "Une offre sanitaire ne se rattache pas à un pôle" in refused.text
     assert accepted.status_code == 302
     assert Offer.objects.get(nom="Nouvelle offre").structure == uf
+
+
+def test_the_tree_can_be_filtered_by_departement(referent):
+    tarn = referent.get(changelist(Structure) + "?departement=81")
+    guyane = referent.get(changelist(Structure) + "?departement=9C")
+
+    assert tarn.context["cl"].result_count == 23
+    assert guyane.context["cl"].result_count == 0  # outside the territory, even when asked for
