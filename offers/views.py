@@ -3,6 +3,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from offers.forms import OfferEditForm
@@ -77,12 +78,11 @@ def pending_key(offer):
 
 def edit_url(offer, **params):
     url = reverse("offer_edit", args=[offer.pk])
-    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def picker_url(offer, noeud, **params):
-    query = "&".join(f"{k}={v}" for k, v in {"noeud": noeud, **params}.items())
-    return reverse("offer_picker", args=[offer.pk]) + "?" + query
+    return f"{reverse('offer_picker', args=[offer.pk])}?{urlencode({'noeud': noeud, **params})}"
 
 
 def initial_values(request, offer):
