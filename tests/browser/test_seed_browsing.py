@@ -21,6 +21,11 @@ def heading(page):
     return page.get_by_role("heading", level=1).inner_text()
 
 
+def fits_the_window(page):
+    """Nothing makes the page scroll sideways (DSFR table cells do not wrap unless told to)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def test_gestionnaire_follows_the_seed_path_to_the_usic_offer(seeded, page, login, screenshot, live_server):
     login("gestionnaire")
     assert page.get_by_role("heading", name="Mes accès rapides").is_visible()
@@ -35,6 +40,7 @@ def test_gestionnaire_follows_the_seed_path_to_the_usic_offer(seeded, page, logi
     page.wait_for_url("**/etablissements/eg/")
     assert heading(page) == "Mes établissements géographiques (EG)"
     assert page.get_by_role("cell", name="CLINIQUE CLAUDE BERNARD - ALBI", exact=True).is_visible()
+    assert fits_the_window(page)
     screenshot("3-mes-etablissements-geographiques")
 
     page.get_by_role("link", name="Détails de CLINIQUE CLAUDE BERNARD - ALBI").click()
@@ -75,6 +81,7 @@ def test_gestionnaire_follows_the_seed_path_to_the_usic_offer(seeded, page, logi
     complementary.click()
     page.locator("#informations-complementaires").wait_for(state="visible")
     assert "Identifiant de l'offre :\n76/" in page.locator("#informations-complementaires").inner_text()
+    assert fits_the_window(page)
     screenshot("7-offre-usic")
 
 
