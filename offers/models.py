@@ -196,6 +196,9 @@ class Offer(models.Model):
         Locks the offer row, refuses a stale ``base_version`` (StaleOffer) and re-checks the move rules
         under the lock (MoveRefused). Writes one history row per published change. A refusal changes nothing.
         """
+        unknown = set(changes) - set(self.EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"Not publishable through publish(): {sorted(unknown)}")
         # Lock the offer row alone: with a join, PostgreSQL re-checks the joined row after waiting for the
         # lock and drops the offer when its structure changed meanwhile.
         offer = Offer.objects.select_for_update(of=("self",)).get(pk=self.pk)

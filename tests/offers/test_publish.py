@@ -266,3 +266,10 @@ def test_move_offer_command_stays_in_the_user_scope(setup):
 
     with pytest.raises(CommandError, match="introuvable dans le périmètre"):
         call_command("move_offer", setup["offer"].identifiant, str(setup["uf2"].pk), utilisateur=outsider.username)
+
+
+def test_publish_only_takes_the_editable_fields(setup):
+    with pytest.raises(ValueError):
+        setup["offer"].publish(setup["user"], {"version": 99})
+
+    assert Offer.objects.get(pk=setup["offer"].pk).version == 1
