@@ -205,8 +205,9 @@ class Offer(models.Model):
         if base_version is not None and offer.version != base_version:
             raise StaleOffer(offer)
         policy = MovePolicy(offer, user)
-        if not policy.manages(policy.source_tree):
-            raise MoveRefused(f"Vous n'êtes pas habilité(e) à modifier les offres de « {policy.source.name} ».")
+        reason = policy.source_refusal()
+        if reason:
+            raise MoveRefused(reason)
         changes = dict(changes)
         if "structure" in changes:
             # Tree positions of instances in memory go stale: read the target again.

@@ -66,14 +66,21 @@ class MovePolicy:
 
     # --- the rules --------------------------------------------------------------------------------------
 
+    def source_refusal(self):
+        """Why the user may change nothing of this offer (no habilitation on its EG), or None."""
+        if not self.manages(self.source_tree):
+            return f"Vous n'êtes pas habilité(e) à modifier les offres de « {self.source.name} »."
+        return None
+
     def refusal(self, target, ancestors=None):
         """The French reason why the offer may not be attached to ``target``, or None when it may.
 
         ``ancestors`` (the target's ancestors, root first) spares a query when the caller has them.
         """
         source = self.source
-        if not self.manages(self.source_tree):
-            return f"Vous n'êtes pas habilité(e) à modifier les offres de « {source.name} »."
+        reason = self.source_refusal()
+        if reason:
+            return reason
         if self.offer.is_closed:
             return "Cette offre est fermée : elle ne peut pas être déplacée."
         if target.pk == self.offer.structure_id:

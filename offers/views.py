@@ -11,19 +11,14 @@ from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer
 from offers.moves import MovePolicy
 from ror_portal.rendering import render_page
 from structures.models import Structure
-from structures.views import crumbs, structure_crumbs
+from structures.views import structure_crumbs
 
 PICKER_LIMIT = 100
 SEARCH_LIMIT = 20
 
 
 def offer_crumbs(offer, path, *tail):
-    return crumbs(
-        ("Mes établissements", reverse("etablissement_list")),
-        *structure_crumbs(path),
-        (offer.nom, reverse("offer_detail", args=[offer.pk]) if tail else None),
-        *tail,
-    )
+    return structure_crumbs(path, (offer.nom, reverse("offer_detail", args=[offer.pk]) if tail else None), *tail)
 
 
 def offer_detail(request, pk):

@@ -17,8 +17,14 @@ def crumbs(*items):
     return [("Accueil", reverse("home")), *items]
 
 
-def structure_crumbs(ancestors):
-    return [(node.name, reverse("structure_detail", args=[node.pk])) for node in ancestors]
+def structure_crumbs(path, *tail):
+    """Accueil › Mes établissements › Mes établissements géographiques (EG) › EG › … for a node's path."""
+    return crumbs(
+        ("Mes établissements", reverse("mes_etablissements")),
+        ("Mes établissements géographiques (EG)", reverse("etablissement_list")),
+        *[(node.name, reverse("structure_detail", args=[node.pk])) for node in path],
+        *tail,
+    )
 
 
 def home(request):
@@ -105,9 +111,7 @@ def structure_detail(request, pk):
     offers = list(node.offers.select_related("champ_activite").order_by("nom", "pk"))
     context = {
         "page_title": node.name,
-        "breadcrumb": crumbs(
-            ("Mes établissements", reverse("etablissement_list")), *structure_crumbs(ancestors), (node.name, None)
-        ),
+        "breadcrumb": structure_crumbs(ancestors, (node.name, None)),
         "node": node,
         "etablissement": node if node.is_etablissement else ancestors[0],
         "children": children,

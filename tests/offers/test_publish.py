@@ -273,3 +273,12 @@ def test_publish_only_takes_the_editable_fields(setup):
         setup["offer"].publish(setup["user"], {"version": 99})
 
     assert Offer.objects.get(pk=setup["offer"].pk).version == 1
+
+
+def test_move_offer_command_refuses_an_unknown_user_or_structure(setup):
+    with pytest.raises(CommandError, match="Utilisateur inconnu ou inactif"):
+        call_command("move_offer", setup["offer"].identifiant, str(setup["uf2"].pk), utilisateur="personne")
+    with pytest.raises(CommandError, match="Structure 999999 introuvable"):
+        call_command("move_offer", setup["offer"].identifiant, "999999", utilisateur=setup["user"].username)
+
+    assert Offer.objects.get(pk=setup["offer"].pk).structure_id == setup["uf"].pk

@@ -504,3 +504,27 @@ def test_undo_by_someone_outside_the_scope_is_a_404(client_for, usic, demo_user)
 
     assert response.status_code == 404
     assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie"
+
+
+def test_someone_elses_draft_cannot_be_published_or_deleted(client_for, usic):
+    client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk, action="brouillon")
+    )
+    referent = client_for("referent")
+
+    published = referent.post(reverse("draft_publish", args=[usic.pk]))
+    referent.post(reverse("draft_delete", args=[usic.pk]))
+
+    assert published.status_code == 404
+    assert unchanged(usic)
+    assert usic.drafts.count() == 1
+
+
+def test_an_event_of_another_offer_cannot_be_undone_through_this_one(client_for, usic, demo_user):
+    other = Offer.objects.get(nom="Hôpital de jour de cardiologie")
+    other.move(demo_user("gestionnaire"), node("HC Cardiologie"))
+
+    response = client_for("gestionnaire").post(reverse("move_undo", args=[usic.pk, other.latest_move().pk]))
+
+    assert response.status_code == 404
+    assert Offer.objects.get(pk=other.pk).structure.name == "HC Cardiologie"

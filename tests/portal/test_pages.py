@@ -160,6 +160,7 @@ def test_the_breadcrumb_follows_the_tree(client_for):
     assert [label for label, _url in response.context["breadcrumb"]] == [
         "Accueil",
         "Mes établissements",
+        "Mes établissements géographiques (EG)",
         "CLINIQUE CLAUDE BERNARD - ALBI",
         "Pédiatrie - Obstétrique",
         "Cardiologie médicale - USIC",
@@ -449,3 +450,22 @@ def test_a_404_is_a_french_page_and_an_htmx_fragment(client_for):
     assert page.status_code == fragment.status_code == 404
     assert "Page non trouvée" in page.text and "<html" in page.text
     assert fragment.text.lstrip().startswith("<title>Page non trouvée") and "<html" not in fragment.text
+
+
+def test_breadcrumbs_name_each_page_once_and_link_it_the_same_way(client_for):
+    client = client_for("gestionnaire")
+    pages = [
+        reverse("etablissement_list"),
+        url_of(f"eg:{CLAUDE_BERNARD}"),
+        url_of(f"offer:{'Unité de Soins Intensifs Cardiologie (USIC)'}"),
+    ]
+
+    links = {}
+    for url in pages:
+        for label, link in client.get(url).context["breadcrumb"]:
+            if link:
+                links.setdefault(label, set()).add(link)
+
+    assert all(len(targets) == 1 for targets in links.values()), links
+    assert links["Mes établissements"] == {reverse("mes_etablissements")}
+    assert links["Mes établissements géographiques (EG)"] == {reverse("etablissement_list")}
