@@ -1,42 +1,71 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q
 
-from accounts.models import Habilitation, User
+from accounts.models import Habilitation, User, referent_departements
 from structures import departements
-from structures.admin_scope import (
-    TerritoryInlineMixin,
-    administered_entites_juridiques,
-    is_admin_user,
-)
-from structures.models import Structure
+from structures.admin_scope import TerritoryDeletionMixin, TerritoryInlineMixin, is_admin_user
+from structures.models import EntiteJuridique, Structure
 
 
-def referent_departements(user):
-    return list(
-        user.habilitations.filter(role=Habilitation.Role.REFERENT)
-        .exclude(departement="")
-        .values_list("departement", flat=True)
-    )
+class HabilitationForm(forms.ModelForm):
+    """A habilitation granted in the admin: refused unless everything it covers lies in the granter's territory."""
+
+    granter = None  # set per request by HabilitationInline.get_formset
+
+    class Meta:
+        model = Habilitation
+        fields = ["role", "etablissement", "entite_juridique", "departement"]
+        error_messages = {
+            "etablissement": {"invalid_choice": "Cet établissement n'existe pas ou n'est pas dans votre territoire."},
+            "entite_juridique": {
+                "invalid_choice": "Cette entité juridique n'existe pas ou n'est pas dans votre territoire."
+            },
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or not self.has_changed():
+            return cleaned
+        candidate = Habilitation(
+            role=cleaned.get("role"),
+            etablissement=cleaned.get("etablissement"),
+            entite_juridique=cleaned.get("entite_juridique"),
+            departement=cleaned.get("departement") or "",
+        )
+        reason = candidate.grant_refusal(self.granter)
+        if reason:
+            raise forms.ValidationError(reason)
+        return cleaned
 
 
 class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
     model = Habilitation
+    form = HabilitationForm
     extra = 1
     fields = ["role", "etablissement", "entite_juridique", "departement"]
     autocomplete_fields = ["etablissement", "entite_juridique"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("etablissement", "entite_juridique")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(territory_q(request.user))
+        # Habilitations covering part of the territory; an account with any other is read-only (UserAdmin).
+        return (
+            super()
+            .get_queryset(request)
+            .touching_territory_of(request.user)
+            .select_related("etablissement", "entite_juridique")
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("HabilitationForm", (formset.form,), {"granter": request.user})
+        return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # What the référent may see; ``grant_refusal`` then says why a shared EJ may not be granted.
         if db_field.name == "etablissement":
             kwargs["queryset"] = Structure.objects.etablissements_administered_by(request.user)
         elif db_field.name == "entite_juridique":
-            kwargs["queryset"] = administered_entites_juridiques(request.user)
+            kwargs["queryset"] = EntiteJuridique.objects.touching_territory_of(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
@@ -46,17 +75,11 @@ class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-def territory_q(user):
-    """Habilitations that fall inside the référent's territory."""
-    return (
-        Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
-        | Q(entite_juridique__in=administered_entites_juridiques(user))
-        | Q(departement__in=referent_departements(user))
-    )
-
-
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TerritoryDeletionMixin, DjangoUserAdmin):
+    """Accounts: a référent sees those with a habilitation in their territory, and manages (password,
+    activation, deletion, habilitations) only those lying entirely inside it (``User.objects.administered_by``)."""
+
     inlines = [HabilitationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
     fieldsets = (
@@ -73,16 +96,10 @@ class UserAdmin(DjangoUserAdmin):
         return [*self.readonly_fields, "is_superuser"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        # A référent manages the accounts of their territory, and accounts without any habilitation yet.
-        in_territory = Habilitation.objects.filter(territory_q(request.user)).values("user")
-        return (
-            queryset.filter(is_superuser=False)
-            .filter(Q(pk__in=in_territory) | Q(habilitations__isnull=True))
-            .distinct()
-        )
+        return super().get_queryset(request).visible_in_admin_to(request.user)
+
+    def is_administered(self, request, obj):
+        return User.objects.administered_by(request.user).filter(pk=obj.pk).exists()
 
     def has_module_permission(self, request):
         return is_admin_user(request.user)
@@ -90,4 +107,17 @@ class UserAdmin(DjangoUserAdmin):
     def has_view_permission(self, request, obj=None):
         return is_admin_user(request.user)
 
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+    def has_add_permission(self, request):
+        return is_admin_user(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_admin_user(request.user) and (obj is None or self.is_administered(request, obj))
+
+    has_delete_permission = has_change_permission
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user  # the référent who created an account manages it until it has habilitations
+        if not request.user.is_superuser:
+            obj.is_superuser = False
+        super().save_model(request, obj, form, change)

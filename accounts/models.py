@@ -1,13 +1,55 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
 from structures import departements
+from structures.models import EntiteJuridique, Structure
+
+
+class UserQuerySet(models.QuerySet):
+    """Which accounts a référent ROR sees and manages in the admin.
+
+    A référent manages (password, activation, deletion, habilitations) an account only when every one of its
+    habilitations lies inside their territory; an account that also holds a habilitation elsewhere is
+    read-only for them. Accounts without any habilitation are managed by superusers and by the référent who
+    created them. Superusers are managed by superusers only.
+    """
+
+    def visible_in_admin_to(self, user):
+        if user.is_superuser:
+            return self.all()
+        touching = Habilitation.objects.touching_territory_of(user).filter(user=OuterRef("pk"))
+        created_empty = Q(created_by=user) & ~Exists(Habilitation.objects.filter(user=OuterRef("pk")))
+        return self.filter(is_superuser=False).filter(Exists(touching) | created_empty)
+
+    def administered_by(self, user):
+        if user.is_superuser:
+            return self.all()
+        outside = Habilitation.objects.filter(user=OuterRef("pk")).exclude(
+            pk__in=Habilitation.objects.administered_by(user).values("pk")
+        )
+        return self.visible_in_admin_to(user).exclude(Exists(outside))
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
     """A portal user; what they may see and do comes from their habilitations."""
+
+    created_by = models.ForeignKey(
+        "self",
+        verbose_name="créé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = PortalUserManager()
 
     class Meta:
         verbose_name = "utilisateur"
@@ -27,6 +69,34 @@ class User(AbstractUser):
     def is_referent(self):
         """Cached on the instance: the admin asks it many times per request."""
         return self.is_superuser or any(row[0] == Habilitation.Role.REFERENT for row in self.habilitation_rows)
+
+
+def referent_departements(user):
+    """The départements where ``user`` is référent ROR (read from the habilitations cached on the instance)."""
+    return sorted({row[3] for row in user.habilitation_rows if row[0] == Habilitation.Role.REFERENT and row[3]})
+
+
+class HabilitationQuerySet(models.QuerySet):
+    def administered_by(self, user):
+        """Habilitations whose whole scope lies in ``user``'s territory: the ones a référent may grant, change
+        or remove. An EJ habilitation covers every EG of the EJ, so the EJ must lie entirely inside."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
+            | Q(entite_juridique__in=EntiteJuridique.objects.administered_by(user))
+            | Q(departement__in=referent_departements(user))
+        )
+
+    def touching_territory_of(self, user):
+        """Habilitations that cover at least part of ``user``'s territory (shown to them, maybe read-only)."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
+            | Q(entite_juridique__in=EntiteJuridique.objects.touching_territory_of(user))
+            | Q(departement__in=referent_departements(user))
+        )
 
 
 class Habilitation(models.Model):
@@ -60,6 +130,8 @@ class Habilitation(models.Model):
     )
     departement = models.CharField("département", max_length=3, blank=True, choices=departements.CHOICES, db_index=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = HabilitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "habilitation"
@@ -112,3 +184,30 @@ class Habilitation(models.Model):
         if self.entite_juridique_id:
             return f"EJ {self.entite_juridique}"
         return f"département {self.get_departement_display()}"
+
+    def grant_refusal(self, granter):
+        """Why ``granter`` may not grant this habilitation (French), or None: everything it covers must lie in
+        their territory."""
+        if granter.is_superuser:
+            return None
+        if self.etablissement_id:
+            if not Structure.objects.etablissements_administered_by(granter).filter(pk=self.etablissement_id).exists():
+                return (
+                    f"L'établissement « {self.etablissement} » n'est pas dans votre territoire : "
+                    "vous ne pouvez pas accorder d'habilitation sur lui."
+                )
+            return None
+        if self.entite_juridique_id:
+            if EntiteJuridique.objects.administered_by(granter).filter(pk=self.entite_juridique_id).exists():
+                return None
+            return (
+                f"L'entité juridique « {self.entite_juridique} » a des établissements hors de votre territoire : "
+                "une habilitation sur elle couvrirait tous ses établissements. Habilitez sur les établissements "
+                "de votre territoire, ou demandez à un référent de tous ses territoires."
+            )
+        if self.departement and self.departement not in referent_departements(granter):
+            return (
+                f"Le département {self.get_departement_display()} n'est pas dans votre territoire : "
+                "vous ne pouvez pas accorder d'habilitation sur lui."
+            )
+        return None

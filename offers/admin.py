@@ -72,11 +72,12 @@ class OfferAdmin(TerritoryAdmin):
         "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
         "mode_prise_en_charge", "activites", "age_min", "age_max", "closed_on",
         "identifiant", "version", "created_at", "updated_at",
+        "version_seen",  # hidden: the version the form was based on, sent back by the browser
     ]  # fmt: skip
     inlines = [ContactInline]
 
     def territory_queryset(self, request, queryset):
-        return queryset.filter(structure__in=Structure.objects.administered_by(request.user))
+        return queryset.administered_by(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -119,11 +120,11 @@ class ContactAdmin(TerritoryAdmin):
     inlines = [TelecomInline]
 
     def territory_queryset(self, request, queryset):
-        return queryset.filter(offer__structure__in=Structure.objects.administered_by(request.user))
+        return queryset.administered_by(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "offer":
-            kwargs["queryset"] = Offer.objects.filter(structure__in=Structure.objects.administered_by(request.user))
+            kwargs["queryset"] = Offer.objects.administered_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):

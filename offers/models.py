@@ -33,6 +33,10 @@ class OfferQuerySet(models.QuerySet):
         """Offers that ``user`` may change: responsables of the EG and référents of its territory."""
         return self.filter(structure__in=Structure.objects.managed_by(user))
 
+    def administered_by(self, user):
+        """Offers of the territory that ``user`` administers as a référent ROR (the Django admin)."""
+        return self.filter(structure__in=Structure.objects.administered_by(user))
+
     def visible_to(self, user):
         """Offers that ``user`` may open: managers and régulateurs."""
         return self.filter(structure__in=Structure.objects.visible_to(user))
@@ -53,6 +57,19 @@ class OfferQuerySet(models.QuerySet):
             can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))),
             can_read_restricted=Exists(Offer.objects.restricted_visible_to(user).filter(pk=OuterRef("pk"))),
         )
+
+
+class OfferPartQuerySet(models.QuerySet):
+    """Rows that belong to one offer (``offer_path`` leads to it): in a territory when their offer is."""
+
+    offer_path = "offer"
+
+    def administered_by(self, user):
+        return self.filter(**{f"{self.offer_path}__in": Offer.objects.administered_by(user)})
+
+
+class TelecomQuerySet(OfferPartQuerySet):
+    offer_path = "contact__offer"
 
 
 class OfferIdentifierSequence(models.Model):
@@ -314,6 +331,8 @@ class OfferEvent(models.Model):
         "self", verbose_name="annule", on_delete=models.SET_NULL, null=True, blank=True, related_name="undone_by"
     )
 
+    objects = OfferPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = "historique de l'offre"
         verbose_name_plural = "historiques des offres"
@@ -356,6 +375,8 @@ class OfferDraft(models.Model):
     unite_sensible = models.BooleanField("unité sensible")
     base_version = models.PositiveIntegerField("version de départ")
     updated_at = models.DateTimeField("enregistré le", auto_now=True)
+
+    objects = OfferPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = "brouillon d'offre"
@@ -417,6 +438,8 @@ class Contact(models.Model):
         related_name="+",
     )
 
+    objects = OfferPartQuerySet.as_manager()
+
     class Meta:
         verbose_name = "contact"
         verbose_name_plural = "contacts"
@@ -451,6 +474,8 @@ class Telecom(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    objects = TelecomQuerySet.as_manager()
 
     class Meta:
         verbose_name = "télécommunication"

@@ -1,9 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from structures import departements
-from structures.admin_scope import TerritoryAdmin, administered_entites_juridiques
+from structures.admin_scope import TerritoryAdmin
 from structures.finess import IMPORTED_FIELDS
 from structures.models import EntiteJuridique, Structure
 
@@ -53,8 +54,18 @@ class DepartementFilter(admin.SimpleListFilter):
         return queryset.filter(departement=self.value()) if self.value() else queryset
 
 
+class StructureAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Validate the new position under the lock of the tree(s), held until the admin's transaction ends:
+        # two crossing moves (A under B, B under A) are serialised, the second sees the first and is refused.
+        Structure.lock_trees(self.instance, cleaned.get("parent"))
+        return cleaned
+
+
 @admin.register(Structure)
 class StructureAdmin(TerritoryAdmin):
+    form = StructureAdminForm
     list_display = [
         "name",
         "kind",
@@ -110,6 +121,12 @@ class StructureAdmin(TerritoryAdmin):
         url = reverse("admin:offers_offer_changelist") + f"?structure__id__exact={obj.pk}"
         return format_html('<a href="{}">Offres rattachées</a>', url)
 
+    def has_delete_permission(self, request, obj=None):
+        # An EG comes from FINESS: it is closed there, never deleted here.
+        if obj is not None and obj.is_etablissement:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         obj.save_in_tree()
 
@@ -121,7 +138,28 @@ class EntiteJuridiqueAdmin(TerritoryAdmin):
     readonly_fields = ["finess_ej"]
 
     def territory_queryset(self, request, queryset):
-        return queryset.filter(pk__in=administered_entites_juridiques(request.user).values("pk"))
+        # An EJ with EG in several territories is shown to each of their référents, read-only unless it lies
+        # entirely inside the territory (``has_change_permission``).
+        return queryset.touching_territory_of(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if is_habilitation_autocomplete(request):
+            # An EJ habilitation covers all the EJ's EG: offer only the EJ the référent may grant.
+            queryset = queryset & EntiteJuridique.objects.administered_by(request.user)
+        return queryset, may_have_duplicates
 
     def has_add_permission(self, request):
         return False  # entités juridiques come from FINESS
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # closed in FINESS, never deleted here
+
+
+def is_habilitation_autocomplete(request):
+    return (
+        request.resolver_match is not None
+        and request.resolver_match.url_name == "autocomplete"
+        and request.GET.get("app_label") == "accounts"
+        and request.GET.get("model_name") == "habilitation"
+    )

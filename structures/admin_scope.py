@@ -1,6 +1,16 @@
-"""What the Django admin shows a référent ROR: their territory, nothing else."""
+"""What the Django admin shows a référent ROR: their territory, nothing else.
+
+Two sets per model, each a queryset method of the model:
+- what a référent *sees* (``TerritoryAdmin.territory_queryset``): rows touching their territory; anything else
+  is "not found";
+- what a référent *changes or deletes* (``administered_by(user)`` on the model's queryset): rows lying entirely
+  inside it. A row that is shared with another territory (an EJ with EG elsewhere, an account also habilitated
+  elsewhere) is read-only.
+"""
 
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
+from django.db import router
 
 from structures.models import EntiteJuridique, Structure
 
@@ -9,11 +19,51 @@ def is_admin_user(user):
     return user.is_active and user.is_staff and (user.is_superuser or user.is_referent)
 
 
-class TerritoryAdmin(admin.ModelAdmin):
+def administered(model, user):
+    """The rows of ``model`` lying entirely inside ``user``'s territory, or None for a model without territory."""
+    queryset = model._default_manager.all()
+    if not hasattr(queryset, "administered_by"):
+        return None
+    return queryset.administered_by(user)
+
+
+def outside_territory(objs, request, model):
+    """The objects that deleting ``objs`` would delete (cascades included) and that do not lie entirely in the
+    référent's territory, or that belong to no territory (the admin's own history, for instance)."""
+    if request.user.is_superuser:
+        return []
+    collector = NestedObjects(using=router.db_for_write(model))
+    collector.collect(objs)
+    outside = []
+    for related_model, instances in collector.data.items():
+        inside = administered(related_model, request.user)
+        pks = {obj.pk for obj in instances}
+        allowed = set() if inside is None else set(inside.filter(pk__in=pks).values_list("pk", flat=True))
+        outside.extend(obj for obj in instances if obj.pk not in allowed)
+    return outside
+
+
+class TerritoryDeletionMixin:
+    """Delete confirmation pages never list nor delete anything outside the référent's territory."""
+
+    def get_deleted_objects(self, objs, request):
+        outside = outside_territory(objs, request, self.model)
+        if not outside:
+            return super().get_deleted_objects(objs, request)
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in outside})
+        message = (
+            f"{len(outside)} objet(s) lié(s) hors de votre territoire ou sans territoire ({', '.join(kinds)}) : "
+            "la suppression est réservée aux administrateurs nationaux."
+        )
+        return [], {}, set(), [message]
+
+
+class TerritoryAdmin(TerritoryDeletionMixin, admin.ModelAdmin):
     """Base admin for rows that belong to a territory.
 
     ``territory_queryset`` narrows the changelist, the change views (an object outside is a 404) and the
-    choices of every foreign key to a structure or an entité juridique, forged POSTs included.
+    choices of every foreign key to a structure or an entité juridique, forged POSTs included. Changing or
+    deleting an object also needs it to lie entirely inside the territory (``administered``).
     """
 
     def territory_queryset(self, request, queryset):
@@ -21,6 +71,10 @@ class TerritoryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.territory_queryset(request, super().get_queryset(request))
+
+    def is_administered(self, request, obj):
+        inside = administered(self.model, request.user)
+        return inside is None or inside.filter(pk=obj.pk).exists()
 
     def has_module_permission(self, request):
         return is_admin_user(request.user)
@@ -32,38 +86,33 @@ class TerritoryAdmin(admin.ModelAdmin):
         return is_admin_user(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return is_admin_user(request.user)
+        return is_admin_user(request.user) and (obj is None or self.is_administered(request, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return is_admin_user(request.user)
+        return is_admin_user(request.user) and (obj is None or self.is_administered(request, obj))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Structure:
             kwargs["queryset"] = Structure.objects.administered_by(request.user)
         elif db_field.related_model is EntiteJuridique:
-            kwargs["queryset"] = administered_entites_juridiques(request.user)
+            kwargs["queryset"] = EntiteJuridique.objects.administered_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def administered_entites_juridiques(user):
-    if user.is_superuser:
-        return EntiteJuridique.objects.all()
-    return EntiteJuridique.objects.filter(
-        pk__in=Structure.objects.etablissements_administered_by(user).values("entite_juridique")
-    )
-
-
 class TerritoryInlineMixin:
-    """Inlines of a territory admin: the parent admin already narrowed the rows, référents may edit them."""
+    """Inlines follow their parent: editable only when the parent object may be changed."""
+
+    def parent_admin(self):
+        return self.admin_site._registry[self.parent_model]
 
     def has_view_permission(self, request, obj=None):
         return is_admin_user(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return is_admin_user(request.user)
+        return self.parent_admin().has_change_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return is_admin_user(request.user)
+        return self.parent_admin().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return is_admin_user(request.user)
+        return self.parent_admin().has_change_permission(request, obj)

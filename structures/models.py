@@ -18,12 +18,37 @@ from mptt.querysets import TreeQuerySet
 from structures import departements
 
 
+class EntiteJuridiqueQuerySet(models.QuerySet):
+    def touching_territory_of(self, user):
+        """EJ with at least one EG that ``user`` administers as a référent: shown to them, read-only when shared."""
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=Structure.objects.etablissements_administered_by(user).values("entite_juridique"))
+
+    def administered_by(self, user):
+        """EJ lying entirely inside ``user``'s territory: at least one EG, and every EG administered by them.
+
+        Only these may be changed by a référent or granted as a habilitation scope: an EJ habilitation covers
+        every EG of the EJ, including those of another territory.
+        """
+        if user.is_superuser:
+            return self.all()
+        outside = (
+            Structure.objects.etablissements()
+            .filter(entite_juridique=models.OuterRef("pk"))
+            .exclude(pk__in=Structure.objects.etablissements_administered_by(user).values("pk"))
+        )
+        return self.touching_territory_of(user).exclude(models.Exists(outside))
+
+
 class EntiteJuridique(models.Model):
     finess_ej = models.CharField("FINESS EJ", max_length=9, unique=True)
     raison_sociale = models.CharField("raison sociale", max_length=255, blank=True)
     siren = models.CharField("SIREN", max_length=9, blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+
+    objects = EntiteJuridiqueQuerySet.as_manager()
 
     class Meta:
         verbose_name = "entité juridique"
@@ -316,6 +341,14 @@ class Structure(MPTTModel):
         """Serialise writes to this EG's tree: lock its root row until the transaction ends."""
         tree_id = Structure.objects.filter(pk=self.pk).values("tree_id")[:1]
         return Structure.objects.select_for_update().get(tree_id=tree_id, level=0)
+
+    @staticmethod
+    def lock_trees(*nodes):
+        """Lock the roots of the trees of ``nodes`` (None ignored), in ``tree_id`` order so that two writers
+        locking the same two trees never wait for each other."""
+        pks = [node.pk for node in nodes if node is not None and node.pk]
+        tree_ids = Structure.objects.filter(pk__in=pks).values("tree_id")
+        list(Structure.objects.select_for_update().filter(tree_id__in=tree_ids, level=0).order_by("tree_id"))
 
     @transaction.atomic
     def save_in_tree(self, *args, **kwargs):

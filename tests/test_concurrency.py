@@ -134,3 +134,41 @@ def test_concurrent_tree_writes_in_one_eg_are_serialised(tree):
         if parent:
             assert parent["lft"] < row["lft"] < row["rght"] < parent["rght"]
             assert row["level"] == parent["level"] + 1
+
+
+def test_crossing_structure_moves_in_the_admin_are_serialised_and_the_second_is_refused(tree):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.accounts.factories import UserFactory
+
+    eg, service, _ufs, _user = tree
+    pole = service.parent
+    a = StructureFactory(parent=pole, service=True, name="Service A")
+    b = StructureFactory(parent=pole, service=True, name="Service B")
+    referents = []
+    for n in range(2):
+        referent = UserFactory(is_staff=True, username=f"referent{n}")
+        HabilitationFactory(user=referent, referent=True, etablissement=None, departement="81")
+        referents.append(referent)
+
+    def move(referent, node, under):
+        def run():
+            client = Client()
+            client.force_login(referent)
+            url = reverse("admin:structures_structure_change", args=[node.pk])
+            data = {"name": node.name, "parent": under.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""}
+            return client.post(url, data)
+
+        return run
+
+    results = run_in_threads([move(referents[0], a, b), move(referents[1], b, a)])
+
+    statuses = sorted(getattr(r, "status_code", r) for r in results)
+    assert statuses == [200, 302], results
+    refused = next(r for r in results if r.status_code == 200)
+    assert "Une structure ne peut pas être placée sous elle-même." in refused.text
+    rows = list(Structure.objects.filter(tree_id=eg.tree_id).values("pk", "parent_id", "lft", "rght"))
+    assert sorted(v for row in rows for v in (row["lft"], row["rght"])) == list(range(1, 2 * len(rows) + 1))
+    parents = {row["pk"]: row["parent_id"] for row in rows}
+    assert (parents[a.pk], parents[b.pk]) in {(b.pk, pole.pk), (pole.pk, a.pk)}
