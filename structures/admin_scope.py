@@ -36,6 +36,8 @@ def outside_territory(objs, request, model):
     collector.collect(objs)
     outside = []
     for related_model, instances in collector.data.items():
+        if related_model._meta.auto_created:
+            continue  # the rows of a many-to-many relation go with the object being deleted
         inside = administered(related_model, request.user)
         pks = {obj.pk for obj in instances}
         allowed = set() if inside is None else set(inside.filter(pk__in=pks).values_list("pk", flat=True))

@@ -7,6 +7,7 @@ from accounts.models import Habilitation
 from offers.models import Offer
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.html_forms import form_dict
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,15 +253,8 @@ def test_the_offer_admin_shows_contacts_inline(referent):
 
 
 def admin_offer_data(client, offer, **changes):
-    form = client.get(change_url(offer)).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data |= {
-        "activites": [a.pk for a in offer.activites.all()],
-        "structure": offer.structure_id,
-        "contacts-TOTAL_FORMS": "0",
-        "contacts-INITIAL_FORMS": "0",
-    }
-    return data | changes
+    """What the browser submits from the rendered change page (hidden version included), with ``changes``."""
+    return form_dict(client.get(change_url(offer)).text, "offer_form", **changes)
 
 
 def test_saving_an_offer_in_the_admin_bumps_its_version_and_records_it(referent):
