@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from structures import departements
 from structures.admin_scope import TerritoryAdmin
 from structures.finess import IMPORTED_FIELDS
-from structures.models import EntiteJuridique, Structure
+from structures.models import EntiteJuridique, Structure, referent_roles
 
 FINESS_READONLY = ["finess_et", *[name.removesuffix("_id") for name in IMPORTED_FIELDS]]
 
@@ -48,7 +48,15 @@ class DepartementFilter(admin.SimpleListFilter):
     parameter_name = "departement"
 
     def lookups(self, request, model_admin):
-        return departements.CHOICES
+        user = request.user
+        if user.is_superuser:
+            return departements.CHOICES
+        codes = {row[3] for row in user.habilitation_rows if row[0] in referent_roles() and row[3]}
+        if any(row[0] in referent_roles() and (row[1] or row[2]) for row in user.habilitation_rows):
+            # Référent of some EG or EJ only: their départements come from those EG.
+            administered = Structure.objects.etablissements_administered_by(user).exclude(departement__in=codes)
+            codes |= set(administered.order_by().values_list("departement", flat=True).distinct())
+        return [choice for choice in departements.CHOICES if choice[0] in codes]
 
     def queryset(self, request, queryset):
         return queryset.filter(departement=self.value()) if self.value() else queryset

@@ -356,3 +356,25 @@ def test_the_tree_can_be_filtered_by_departement(referent):
 
     assert tarn.context["cl"].result_count == 23
     assert guyane.context["cl"].result_count == 0  # outside the territory, even when asked for
+
+
+def test_the_departement_filter_offers_the_territory_only(referent, db):
+    response = referent.get(changelist(Structure))
+
+    spec = next(
+        spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", None) == "departement"
+    )
+    assert [code for code, _label in spec.lookup_choices] == ["81"]
+
+
+def test_the_departement_filter_of_an_eg_referent_comes_from_its_eg(client, db):
+    eg = EtablissementFactory(departement="31")
+    user = HabilitationFactory(user=UserFactory(is_staff=True), referent=True, etablissement=eg).user
+    client.force_login(user)
+
+    response = client.get(changelist(Structure))
+
+    spec = next(
+        spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", None) == "departement"
+    )
+    assert [code for code, _label in spec.lookup_choices] == ["31"]
