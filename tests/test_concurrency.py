@@ -172,3 +172,35 @@ def test_crossing_structure_moves_in_the_admin_are_serialised_and_the_second_is_
     assert sorted(v for row in rows for v in (row["lft"], row["rght"])) == list(range(1, 2 * len(rows) + 1))
     parents = {row["pk"]: row["parent_id"] for row in rows}
     assert (parents[a.pk], parents[b.pk]) in {(b.pk, pole.pk), (pole.pk, a.pk)}
+
+
+def test_concurrent_admin_saves_of_one_offer_keep_exactly_one(tree):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.accounts.factories import UserFactory
+    from tests.html_forms import form_dict
+
+    _eg, _service, ufs, _user = tree
+    offer = OfferFactory(structure=ufs[0])
+    url = reverse("admin:offers_offer_change", args=[offer.pk])
+    clients = []
+    for n in range(4):
+        referent = UserFactory(is_staff=True, username=f"referent{n}")
+        HabilitationFactory(user=referent, referent=True, etablissement=None, departement="81")
+        client = Client()
+        client.force_login(referent)
+        clients.append((client, form_dict(client.get(url).text, "offer_form")))
+
+    def save(n):
+        client, data = clients[n]
+        return lambda: client.post(url, data | {"nom": f"Nom {n}"})
+
+    results = run_in_threads([save(n) for n in range(4)])
+
+    statuses = sorted(getattr(r, "status_code", r) for r in results)
+    assert statuses == [200, 200, 200, 302], results
+    assert all("Cette offre a été modifiée entre-temps" in r.text for r in results if r.status_code == 200)
+    offer.refresh_from_db()
+    assert offer.version == 2
+    assert OfferEvent.objects.filter(offer=offer).count() == 1
