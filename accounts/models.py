@@ -80,21 +80,18 @@ class HabilitationQuerySet(models.QuerySet):
     def administered_by(self, user):
         """Habilitations whose whole scope lies in ``user``'s territory: the ones a référent may grant, change
         or remove. An EJ habilitation covers every EG of the EJ, so the EJ must lie entirely inside."""
-        if user.is_superuser:
-            return self.all()
-        return self.filter(
-            Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
-            | Q(entite_juridique__in=EntiteJuridique.objects.administered_by(user))
-            | Q(departement__in=referent_departements(user))
-        )
+        return self._in_territory(user, EntiteJuridique.objects.administered_by(user))
 
     def touching_territory_of(self, user):
         """Habilitations that cover at least part of ``user``'s territory (shown to them, maybe read-only)."""
+        return self._in_territory(user, EntiteJuridique.objects.touching_territory_of(user))
+
+    def _in_territory(self, user, entites_juridiques):
         if user.is_superuser:
             return self.all()
         return self.filter(
             Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
-            | Q(entite_juridique__in=EntiteJuridique.objects.touching_territory_of(user))
+            | Q(entite_juridique__in=entites_juridiques)
             | Q(departement__in=referent_departements(user))
         )
 
