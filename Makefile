@@ -6,6 +6,10 @@ PORT ?= 8000
 
 .PHONY: run test install install-test lint format clean
 
+# The settings default to production (DEBUG off, SECRET_KEY required): `make run` asks for development
+# settings explicitly. The tests get theirs from pyproject.toml ([tool.pytest.ini_options] env).
+run: export DEBUG ?= true
+
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -2,8 +2,8 @@
 
 One file, driven by environment variables:
 - SQLite file by default, PostgreSQL through ``DATABASE_URL``;
-- ``DEBUG=false`` switches on production settings (``SECRET_KEY`` and ``ALLOWED_HOSTS`` required,
-  secure cookies, HSTS).
+- production settings by default: ``SECRET_KEY`` and ``ALLOWED_HOSTS`` required, secure cookies, HSTS;
+  ``DEBUG=true`` (set by ``make run``, the test configuration and CI) switches on development settings.
 """
 
 import os
@@ -26,7 +26,7 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
@@ -102,7 +102,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# A blocked or runaway query ends well before gunicorn kills the worker (its --timeout, 30 s in the
+# Dockerfile), so the user gets the French error page, not gunicorn's. Milliseconds, PostgreSQL only.
+DB_STATEMENT_TIMEOUT = int(os.environ.get("DB_STATEMENT_TIMEOUT", "20000"))
+DB_LOCK_TIMEOUT = int(os.environ.get("DB_LOCK_TIMEOUT", "5000"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    db_options["options"] = " ".join(
+        filter(
+            None,
+            [
+                db_options.get("options", ""),
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT}",
+                f"-c lock_timeout={DB_LOCK_TIMEOUT}",
+            ],
+        )
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Serialise writers up front instead of failing with "database is locked" on lock upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 

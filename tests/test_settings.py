@@ -1,0 +1,126 @@
+"""Safe defaults: production settings unless DEBUG=true is asked for, database timeouts below gunicorn's."""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from tests.accounts.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def run_python(code, **env):
+    """Run ``code`` in a fresh interpreter whose environment has none of the portal's settings but ``env``."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="ror_portal.settings")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_debug_is_off_unless_asked_for():
+    result = run_python(
+        "from django.conf import settings; print(settings.DEBUG)", SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_without_a_secret_key_the_portal_refuses_to_start():
+    result = run_python("import django; django.setup()", ALLOWED_HOSTS="example.org")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG=false." in result.stderr
+
+
+def test_development_settings_are_asked_for_explicitly():
+    result = run_python("from django.conf import settings; print(settings.DEBUG)", DEBUG="true")
+
+    assert result.stdout.strip() == "True", result.stderr
+
+
+def test_the_docker_image_has_no_secret_key_and_runs_with_production_settings():
+    assert re.search(r"^ENV .*\bDEBUG=false\b", DOCKERFILE, re.MULTILINE)
+    assert not re.search(r"^ENV .*SECRET_KEY", DOCKERFILE, re.MULTILINE)
+    cmd = next(line for line in DOCKERFILE.splitlines() if line.startswith("CMD"))
+    assert "SECRET_KEY" not in cmd and "DEBUG" not in cmd
+
+
+def test_the_database_gives_up_before_gunicorn_kills_the_worker():
+    gunicorn_timeout = int(re.search(r"--timeout (\d+)", DOCKERFILE).group(1))
+
+    assert 0 < settings.DB_LOCK_TIMEOUT < settings.DB_STATEMENT_TIMEOUT < gunicorn_timeout * 1000
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL timeouts")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresql_connections_run_with_the_timeouts():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        statement_timeout = cursor.fetchone()[0]
+        cursor.execute("SHOW lock_timeout")
+        lock_timeout = cursor.fetchone()[0]
+
+    assert statement_timeout == f"{settings.DB_STATEMENT_TIMEOUT // 1000}s"
+    assert lock_timeout == f"{settings.DB_LOCK_TIMEOUT // 1000}s"
+
+
+@pytest.fixture
+def short_lock_timeout():
+    """Reconnect with a 300 ms lock_timeout, through the same OPTIONS as the settings (not a 5 s wait)."""
+    options = connection.settings_dict["OPTIONS"]
+    saved = options["options"]
+    connection.close()
+    options["options"] = re.sub(r"lock_timeout=\d+", "lock_timeout=300", saved)
+    yield
+    connection.close()
+    options["options"] = saved
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_request_blocked_by_a_lock_ends_on_the_french_error_page(short_lock_timeout):
+    user = UserFactory(username="camille")
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_users_table():
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute("LOCK TABLE accounts_user IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(10)
+                cursor.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    holder = threading.Thread(target=hold_the_users_table)
+    holder.start()
+    try:
+        assert locked.wait(5)
+        started = time.monotonic()
+        response = client.get(reverse("home"))
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 500
+    assert "Erreur inattendue" in response.content.decode()
+    assert elapsed < 3
