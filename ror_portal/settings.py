@@ -7,6 +7,7 @@ One file, driven by environment variables:
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "template_partials",
     "mptt",
     "dsfr",
@@ -68,10 +70,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication and messages (it logs out and says why), before the login requirement.
+    "accounts.sessions.SessionTimeoutMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns the lockout of a failed login into its French page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ror_portal.urls"
@@ -125,9 +131,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login, right password included, while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -171,6 +183,41 @@ SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "ror@esante-occitanie.fr")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Sessions (accounts/sessions.py): signed out after SESSION_IDLE_TIMEOUT minutes without a request and
+# SESSION_MAX_AGE minutes after the login (a working day), whatever the activity.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_TIMEOUT", "30")))
+SESSION_MAX_AGE = timedelta(minutes=int(os.environ.get("SESSION_MAX_AGE", "600")))
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Failed logins (django-axes), portal and admin alike: LOGIN_FAILURE_LIMIT failures for one account, or
+# from one address, lock it out for LOGIN_LOCKOUT_MINUTES; a failure during the lockout starts it again.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Not reset on a success: a reset clears the address's counters too, so anyone with an account could
+# keep guessing another one's password between two logins of their own.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "ror_portal.security.client_ip"
+AXES_ENABLE_ADMIN = False  # registered superuser-only by ror_portal/audit_admin.py
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the N-th address from the right.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Password reset e-mails: printed on the console in development, SMTP otherwise (EMAIL_HOST, ...).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", SUPPORT_EMAIL)
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -187,4 +234,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Security events: refusals (404 out of scope, ror_portal/security.py), expired sessions.
+    "loggers": {"ror.security": {"level": "INFO"}},
 }

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
+from ror_portal import audit_admin  # noqa: F401  (the login journal, superusers only)
 from ror_portal.rendering import render_page
 
 admin.site.site_header = "ROR – administration des référents"
@@ -16,13 +17,68 @@ def page_not_found(request, exception):
 
 handler404 = page_not_found
 
+
+def page(title):
+    return {"page_title": title, "breadcrumb": []}
+
+
 urlpatterns = [
     path(
         "connexion/",
-        auth_views.LoginView.as_view(extra_context={"page_title": "Connexion", "breadcrumb": []}),
+        auth_views.LoginView.as_view(extra_context=page("Connexion")),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html",
+            extra_context={
+                "page_title": "Modifier mon mot de passe",
+                "breadcrumb": [("Accueil", reverse_lazy("home")), ("Modifier mon mot de passe", None)],
+            },
+        ),
+        name="password_change",
+    ),
+    path(
+        "mot-de-passe/modifie/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_changed.html", extra_context=page("Mot de passe modifié")
+        ),
+        name="password_change_done",
+    ),
+    path(
+        "mot-de-passe/oublie/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/password_forgotten.html",
+            email_template_name="registration/password_reset_mail.txt",
+            subject_template_name="registration/password_reset_mail_subject.txt",
+            extra_context=page("Mot de passe oublié"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "mot-de-passe/oublie/envoye/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html", extra_context=page("Vérifiez votre messagerie")
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_reset_new.html",
+            extra_context=page("Choisir un nouveau mot de passe"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/termine/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_finished.html", extra_context=page("Mot de passe enregistré")
+        ),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("", include("structures.urls")),
     path("", include("offers.urls")),
