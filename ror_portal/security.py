@@ -1,6 +1,10 @@
-"""Request-wide security pieces: the client's address."""
+"""Request-wide security pieces: the client's address, the Permissions-Policy header, the security log."""
+
+import logging
 
 from django.conf import settings
+
+logger = logging.getLogger("ror.security")
 
 
 def client_ip(request):
@@ -14,3 +18,27 @@ def client_ip(request):
     if count and len(forwarded) >= count:
         return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+def log_refusal(request, status):
+    """One line per refused or unknown URL: who asked what, from where."""
+    user = request.user.get_username() if getattr(request, "user", None) and request.user.is_authenticated else "-"
+    logger.warning(
+        "refused status=%s user=%s path=%s ip=%s",
+        status,
+        user or "-",
+        request.get_full_path()[:500],
+        client_ip(request),
+    )
+
+
+class PermissionsPolicyMiddleware:
+    """No page of the portal needs the camera, the microphone, the location and the like: deny them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "csp",
     "template_partials",
     "mptt",
     "dsfr",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ror_portal.security.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -204,6 +207,36 @@ AXES_CLIENT_IP_CALLABLE = "ror_portal.security.client_ip"
 AXES_ENABLE_ADMIN = False  # registered superuser-only by ror_portal/audit_admin.py
 # Behind N reverse proxies that append to X-Forwarded-For, the client is the N-th address from the right.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Content-Security-Policy (django-csp): no inline script nor style anywhere. The DSFR, htmx and the portal's
+# JS and CSS are static files; htmx's indicator <style> is off (htmx-config in base.html); the standalone
+# error pages use static/css/error-page.css. tests/browser/test_security.py watches for violations.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# No page needs these browser features: denied to the portal and anything it would embed.
+DENIED_FEATURES = [
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+]
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
 
 # Password reset e-mails: printed on the console in development, SMTP otherwise (EMAIL_HOST, ...).
 EMAIL_BACKEND = os.environ.get(

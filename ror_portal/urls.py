@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from ror_portal import audit_admin  # noqa: F401  (the login journal, superusers only)
 from ror_portal.rendering import render_page
+from ror_portal.security import log_refusal
 
 admin.site.site_header = "ROR – administration des référents"
 admin.site.site_title = "ROR – administration"
@@ -12,6 +13,7 @@ admin.site.index_title = "Administration du territoire"
 
 def page_not_found(request, exception):
     """Outside the user's scope or unknown: a French page, or its content for an HTMX navigation."""
+    log_refusal(request, 404)
     return render_page(request, "404.html", {"page_title": "Page non trouvée", "breadcrumb": []}, status=404)
 
 
