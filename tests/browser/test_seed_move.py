@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from offers.models import Offer, OfferEvent
 from tests.browser.conftest import log_in
@@ -52,7 +53,7 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
     )
     screenshot("5-offre")
 
-    page.get_by_role("link", name="Modifier").click()
+    page.get_by_role("link", name="Modifier", exact=True).click()
     page.get_by_text("Les champs marqués d'un astérisque (*) sont obligatoires.").wait_for()
     screenshot("8-formulaire")
 
@@ -78,9 +79,7 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
     for uf in ("Consultation Cardiologie", "HC Cardiologie", "HJ Cardiologie", "Salle d'échographie cardiaque"):
         assert uf in text
     assert "Nouvel emplacement\nCardiologie" in text
-    page.wait_for_function(
-        "document.getElementById('picker-status').textContent === 'Emplacement actuel : Cardiologie'"
-    )
+    expect(page.locator("#picker-status")).to_have_text("Emplacement actuel : Cardiologie", timeout=10_000)
     screenshot("10-selecteur-cardiologie")
 
     dialog.get_by_role("button", name="Rattacher ici").click()
@@ -114,14 +113,14 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
 
 
 def test_the_picker_with_the_keyboard_only(usic_page, page, screenshot):
-    page.get_by_role("link", name="Modifier").click()
+    page.get_by_role("link", name="Modifier", exact=True).click()
     opener = page.get_by_role("button", name="Modifier le rattachement")
     opener.focus()
     page.keyboard.press("Enter")
 
     def arrive(name):
         wait_for_location(page, name)
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'picker-title'")
+        expect(page.locator("#picker-title")).to_be_focused(timeout=10_000)
 
     def activate(name):
         link = picker_body(page).get_by_role("link", name=name, exact=True)
@@ -148,7 +147,7 @@ def test_the_picker_with_the_keyboard_only(usic_page, page, screenshot):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.get_by_role("dialog").wait_for(state="hidden")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'bouton-rattachement'")
+    expect(page.locator("#bouton-rattachement")).to_be_focused(timeout=10_000)
     assert "Nouveau rattachement" in page.locator("#rattachement-field").inner_text()
     screenshot("clavier-rattachement-choisi")
 
@@ -159,7 +158,7 @@ def test_the_picker_with_the_keyboard_only(usic_page, page, screenshot):
     arrive("Cardiologie")  # reopens on the chosen structure
     page.keyboard.press("Escape")
     page.get_by_role("dialog").wait_for(state="hidden")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'bouton-rattachement'")
+    expect(page.locator("#bouton-rattachement")).to_be_focused(timeout=10_000)
 
 
 def test_the_picker_without_javascript(live_server, browser):
