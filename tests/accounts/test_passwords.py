@@ -164,3 +164,9 @@ def test_a_forged_reset_link_is_refused(client, user):
     response = client.get(reverse("password_reset_confirm", args=["MQ", "faux-jeton"]))
 
     assert "Lien expiré ou déjà utilisé" in response.content.decode()
+
+
+def test_a_demo_account_can_try_the_password_reset(client, demo_user):
+    client.post(reverse("password_reset"), {"email": "gestionnaire@ror-demo.invalid"})
+
+    assert [message.to for message in mail.outbox] == [["gestionnaire@ror-demo.invalid"]]

@@ -235,7 +235,13 @@ class Command(BaseCommand):
         for username, first_name, last_name, staff, habilitations in ACCOUNTS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first_name, "last_name": last_name, "is_staff": staff},
+                defaults={
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "is_staff": staff,
+                    # "Mot de passe oublié ?" works in development: the e-mail is printed on the console.
+                    "email": f"{username}@ror-demo.invalid",
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
