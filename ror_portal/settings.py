@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "axes",
+    "ror_portal.apps.LoginJournalConfig",  # django-axes
     "csp",
     "template_partials",
     "mptt",

@@ -138,6 +138,7 @@ def test_superusers_read_the_journal_in_the_admin(client, superuser, staff):
     logins = client.get(reverse("admin:axes_accesslog_changelist"))
 
     assert reverse("admin:axes_accesslog_changelist") in index.content.decode()
+    assert "Journal des connexions" in index.content.decode()
     assert failures.status_code == 200 and "198.51.100.1" in failures.content.decode()
     assert logins.status_code == 200 and "admin" in logins.content.decode()
 
