@@ -20,7 +20,7 @@ test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test node_modules/.installed
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet ".[test]"
 	touch $(VENV)/.installed $@
 
+# axe-core (accessibility checks injected by the browser tests), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -43,4 +48,4 @@ format: install-test
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts build *.egg-info
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles test-artifacts build *.egg-info
