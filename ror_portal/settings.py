@@ -183,6 +183,16 @@ DSFR_USE_INTEGRITY_CHECKSUMS = False
 # Shown in the footer: "Pour toute difficulté, contactez-nous".
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "ror@esante-occitanie.fr")
 
+# The legal notice and the personal-data page (footer): the publisher is the regional ROR team. The defaults
+# are placeholders to be completed by the deployment.
+LEGAL_NOTICE = {
+    "publisher": os.environ.get("LEGAL_PUBLISHER", "Équipe régionale ROR – Agence régionale de santé (à compléter)"),
+    "address": os.environ.get("LEGAL_ADDRESS", "Adresse de l'éditeur (à compléter)"),
+    "director": os.environ.get("LEGAL_DIRECTOR", "Directeur ou directrice de la publication (à compléter)"),
+    "host": os.environ.get("LEGAL_HOST", "Hébergeur du portail (à compléter)"),
+    "dpo_email": os.environ.get("LEGAL_DPO_EMAIL", SUPPORT_EMAIL),
+}
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 

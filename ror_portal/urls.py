@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from ror_portal import audit_admin  # noqa: F401  (the login journal, superusers only)
+from ror_portal import (
+    audit_admin,  # noqa: F401  (the login journal, superusers only)
+    views,
+)
 from ror_portal.rendering import render_page
 from ror_portal.security import log_refusal
 
@@ -81,6 +84,10 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("accessibilite/", views.accessibilite, name="accessibilite"),
+    path("mentions-legales/", views.mentions_legales, name="mentions_legales"),
+    path("donnees-personnelles/", views.donnees_personnelles, name="donnees_personnelles"),
+    path("cookies/", views.cookies, name="cookies"),
     path("admin/", admin.site.urls),
     path("", include("structures.urls")),
     path("", include("offers.urls")),
