@@ -260,6 +260,7 @@ def offer_picker(request, pk):
         truncated = False
     query = (request.GET.get("q") or "").strip()[:100]
     results = picker_search(policy, query) if query else None
+    refusal = policy.refusal(shown, ancestors) if shown is not None else None
     context = {
         "offer": offer,
         "modal": modal,
@@ -267,7 +268,10 @@ def offer_picker(request, pk):
         "parent": parent,
         "entries": entries,
         "truncated": truncated,
-        "refusal": policy.refusal(shown, ancestors) if shown is not None else "Choisissez un établissement.",
+        "refusal": refusal,
+        # Why "Rattacher ici" is disabled, stated neutrally when it is not a refusal: the offer's own
+        # structure, or a level to go through (a sanitaire offer goes below the EG and its pôles).
+        "location_note": location_note(policy, shown, ancestors, refusal, entries),
         "categorie": policy.source.categorie,
         "query": query,
         "results": results,
@@ -285,14 +289,43 @@ def offer_picker(request, pk):
     return render_page(request, "offers/offer_picker.html", context, partials={"picker-body": "picker-body"})
 
 
+CURRENT_NOTE = "C'est le rattachement actuel de l'offre."
+CROSSING_NOTE = "Choisissez un service ou une unité."  # only sanitaire offers have levels to go through
+
+
+def crossing_only(policy, node, ancestors, refusal):
+    """Whether ``refusal`` only says "not at this level, below it" (the domain's kind rule, the last rule of
+    MovePolicy.refusal): the picker presents such a level as one to go through, not as an error."""
+    return (
+        refusal is not None
+        and node.kind in (Structure.Kind.ETABLISSEMENT, Structure.Kind.POLE)
+        and policy.closed_on_path(node, ancestors) is None
+        and refusal == policy.placement_refusal(node, ancestors)
+    )
+
+
+def location_note(policy, shown, ancestors, refusal, entries):
+    if shown is None:
+        return CROSSING_NOTE if any(entry["crossing"] for entry in entries) else "Choisissez un établissement."
+    if shown.pk == policy.offer.structure_id:
+        return CURRENT_NOTE
+    if crossing_only(policy, shown, ancestors, refusal):
+        return CROSSING_NOTE
+    return None
+
+
 def picker_entry(policy, node, ancestors):
     refusal = policy.refusal(node, ancestors)
     has_children = node.rght - node.lft > 1
+    current = node.pk == policy.offer.structure_id
     return {
         "node": node,
         "refusal": refusal,
+        "crossing": crossing_only(policy, node, ancestors, refusal),
         "navigable": refusal is None or has_children or node.is_etablissement,
-        "current": node.pk == policy.offer.structure_id,
+        "current": current,
+        # What the list says under the entry: nothing for the current one or a level to go through.
+        "shown_refusal": None if current or crossing_only(policy, node, ancestors, refusal) else refusal,
     }
 
 

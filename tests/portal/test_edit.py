@@ -1,5 +1,6 @@
 """Edit, picker, drafts, history and undo: the wiring of the views (the rules are tested on the model)."""
 
+import datetime
 from html import unescape
 
 import pytest
@@ -10,6 +11,7 @@ from offers.models import Offer, OfferDraft, OfferEvent
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
 from tests.structures.builders import big_etablissement
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -316,9 +318,44 @@ def test_the_picker_opens_on_the_current_structure(client_for, usic):
         text.replace("<strong>", "").replace("</strong>", "").split()
     )
     assert "Revenir à Pédiatrie - Obstétrique" in text
-    assert "L'offre est déjà rattachée à « Cardiologie médicale - USIC »." in text
     assert "<strong>Nouvel emplacement</strong><br>Cardiologie médicale - USIC" in text
     assert 'disabled aria-describedby="picker-refusal">Rattacher ici' in text
+    # The current location is stated, not refused in red.
+    assert (
+        '<p class="fr-message fr-message--info" id="picker-refusal">C\'est le rattachement actuel de l\'offre.</p>'
+        in text
+    )
+    assert "déjà rattachée" not in text and "fr-error-text" not in text
+
+
+def test_a_level_to_go_through_says_so_once_and_not_as_an_error(client_for, usic):
+    client = client_for("gestionnaire")
+
+    top = unescape(picker(client, usic, noeud="racine").text)
+    eg = unescape(picker(client, usic, noeud=Structure.objects.get(finess_et="810000224").pk).text)
+    pole = unescape(picker(client, usic, noeud=node("Médecine").pk).text)
+
+    for text in (top, eg, pole):
+        assert text.count("Choisissez un service ou une unité.") == 1
+        assert "fr-error-text" not in text and "portal-picker__refusal" not in text
+        assert 'disabled aria-describedby="picker-refusal">Rattacher ici' in text
+    assert "ne se rattache pas" not in top + eg + pole
+
+
+def test_real_refusals_are_still_shown_in_red_in_the_picker(client_for, usic):
+    closed = StructureFactory(
+        name="Unité fermée", parent=node("Cardiologie"), kind=Structure.Kind.UF, closed_on=datetime.date(2020, 1, 1)
+    )
+
+    text = unescape(picker(client_for("gestionnaire"), usic, noeud=node("Cardiologie").pk).text)
+    shown = unescape(picker(client_for("gestionnaire"), usic, noeud=closed.pk).text)
+
+    assert (
+        '<span class="fr-text--xs portal-picker__refusal">« Unité fermée » est fermé(e) depuis le 01/01/2020.' in text
+    )
+    assert (
+        '<p class="fr-error-text" id="picker-refusal">« Unité fermée » est fermé(e) depuis le 01/01/2020.</p>' in shown
+    )
 
 
 def test_the_picker_lists_the_children_with_their_eligibility(client_for, usic):
