@@ -1,0 +1,45 @@
+"""UX defects found in Chromium, one test each (issue 7)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from offers.models import Offer
+from structures.models import Structure
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
+
+
+@pytest.fixture
+def usic(live_server):
+    call_command("seed_demo", stdout=StringIO())
+    return Offer.objects.get(nom=USIC)
+
+
+def test_back_after_a_publish_refetches_the_old_uf_page(usic, page, login, live_server):
+    uf = usic.structure
+    cardiologie = Structure.objects.get(name="Cardiologie", tree_id=uf.tree_id)
+    login("gestionnaire")
+    page.goto(f"{live_server.url}/structures/{uf.parent_id}/")
+    page.get_by_role("link", name=f"Détails de {uf.name}").click()
+    page.wait_for_url(f"**/structures/{uf.pk}/")
+    assert page.get_by_role("link", name=f"Détails de {USIC}").is_visible()
+    page.get_by_role("link", name=f"Détails de {USIC}").click()
+    page.wait_for_url(f"**/offres/{usic.pk}/")
+    page.get_by_role("link", name="Modifier").click()
+    page.goto(f"{live_server.url}/offres/{usic.pk}/modifier/?rattachement={cardiologie.pk}")
+    page.get_by_role("button", name="Publier").click()
+    page.get_by_text("Offre publiée").wait_for()
+
+    for _ in range(4):
+        page.go_back()
+        if page.url.endswith(f"/structures/{uf.pk}/"):
+            break
+    page.wait_for_selector(f"h1:has-text('{uf.name}')")
+
+    assert page.url.endswith(f"/structures/{uf.pk}/")
+    assert USIC not in page.locator("main").inner_text()
