@@ -74,14 +74,15 @@ class StructureAdminForm(forms.ModelForm):
 @admin.register(Structure)
 class StructureAdmin(TerritoryAdmin):
     form = StructureAdminForm
+    # The tree's links first: the table is wider than a 1280 px screen and the last columns scroll away.
     list_display = [
         "name",
+        "sub_structures",
+        "offers_link",
         "kind",
         "finess_et",
         "categorie",
         "departement",
-        "sub_structures",
-        "offers_link",
         "closed_on",
     ]
     list_filter = [LevelFilter, "kind", DepartementFilter]

@@ -7,7 +7,6 @@ from django.core.management import call_command
 
 from offers.models import Offer
 from structures.models import Structure
-from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,3 +42,16 @@ def test_back_after_a_publish_refetches_the_old_uf_page(usic, page, login, live_
 
     assert page.url.endswith(f"/structures/{uf.pk}/")
     assert USIC not in page.locator("main").inner_text()
+
+
+def test_the_admin_tree_shows_parcourir_on_a_1280_px_screen(usic, page, login, live_server):
+    login("referent")
+
+    page.goto(f"{live_server.url}/admin/structures/structure/")
+
+    link = page.get_by_role("link", name="Parcourir").first
+    box = link.bounding_box()
+    results = page.locator("#changelist .results").bounding_box()
+    assert box["x"] >= results["x"] and box["x"] + box["width"] <= results["x"] + results["width"]
+    assert box["x"] + box["width"] <= 1280
+    assert page.get_by_role("heading", level=1).inner_text() == "Sélectionnez la structure à modifier"
