@@ -75,3 +75,28 @@ def log_in(page, base_url, username, password="ror-demo-2026"):
 @pytest.fixture
 def login(page, live_server):
     return lambda username, password="ror-demo-2026": log_in(page, live_server.url, username, password)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    """axe-core's violations on the current page (WCAG 2.x A/AA and best practices), one line each."""
+    if not AXE.exists():
+        raise pytest.UsageError(f"{AXE} is missing: run `npm ci` (make install-test does).")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + " | ".join(
+            " ".join(node["target"]) if isinstance(node["target"], list) else str(node["target"])
+            for node in violation["nodes"][:5]
+        )
+        for violation in results["violations"]
+    ]
+
+
+def scrolls_sideways(page):
+    """Whether the page is wider than the window (it would pan sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
