@@ -6,6 +6,7 @@ from ror_portal import (
     audit_admin,  # noqa: F401  (the login journal, superusers only)
     views,
 )
+from ror_portal.forms import LoginForm
 from ror_portal.rendering import render_page
 from ror_portal.security import log_refusal
 
@@ -30,7 +31,7 @@ def page(title):
 urlpatterns = [
     path(
         "connexion/",
-        auth_views.LoginView.as_view(extra_context=page("Connexion")),
+        auth_views.LoginView.as_view(authentication_form=LoginForm, extra_context=page("Connexion")),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

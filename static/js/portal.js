@@ -42,3 +42,10 @@
     setTimeout(back, 400);
   }, true);
 })();
+
+// A form that failed comes back with its error summary: move the focus there so that it is read out
+// (the script is deferred: the document is parsed).
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+})();

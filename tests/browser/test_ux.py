@@ -55,3 +55,25 @@ def test_the_admin_tree_shows_parcourir_on_a_1280_px_screen(usic, page, login, l
     assert box["x"] >= results["x"] and box["x"] + box["width"] <= results["x"] + results["width"]
     assert box["x"] + box["width"] <= 1280
     assert page.get_by_role("heading", level=1).inner_text() == "Sélectionnez la structure à modifier"
+
+
+def test_failed_submits_are_announced_by_a_focused_error_summary(usic, page, login, live_server):
+    login("gestionnaire", "mauvais")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "resume-erreurs"
+    assert page.title().startswith("Erreur : Connexion")
+    page.get_by_role("alert").get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_username"
+
+    login("gestionnaire")
+    page.goto(f"{live_server.url}/offres/{usic.pk}/modifier/")
+    page.get_by_label("Nom de l'offre").fill(" ")
+    page.get_by_role("button", name="Publier").click()
+    page.wait_for_url(f"**/offres/{usic.pk}/modifier/")
+
+    assert page.evaluate("document.activeElement.id") == "resume-erreurs"
+    assert page.title().startswith("Erreur : Modifier l'offre")
+    summary = page.get_by_role("alert")
+    assert "Nom de l'offre : Saisissez le nom de l'offre." in summary.inner_text()
+    summary.get_by_role("link", name="Nom de l'offre : Saisissez le nom de l'offre.").click()
+    assert page.evaluate("document.activeElement.id") == "id_nom"

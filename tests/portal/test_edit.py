@@ -192,6 +192,35 @@ def test_errors_are_shown_next_to_their_fields_and_the_form_keeps_what_was_typed
     assert unchanged(usic)
 
 
+def test_a_failed_submit_starts_with_an_error_summary_linking_to_the_fields(client_for, usic):
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, nom="  ", structure=node("Médecine").pk)
+    )
+
+    text = " ".join(unescape(response.text).split())
+    assert "<title>Erreur : Modifier l'offre" in text
+    summary = text[text.index('id="resume-erreurs"') : text.index("</ul>", text.index('id="resume-erreurs"'))]
+    assert 'role="alert"' in text[text.index('<div class="fr-alert fr-alert--error fr-mb-3w"') :][:200]
+    assert "<a href=\"#id_nom\">Nom de l'offre : Saisissez le nom de l'offre.</a>" in summary
+    assert '<a href="#bouton-rattachement">Rattachement organisationnel : Une offre sanitaire' in summary
+    assert text.index('id="resume-erreurs"') < text.index("Les champs marqués d'un astérisque")
+
+
+def test_a_form_without_errors_has_no_summary_nor_error_title(client_for, usic):
+    text = unescape(client_for("gestionnaire").get(reverse("offer_edit", args=[usic.pk])).text)
+
+    assert "resume-erreurs" not in text and "Erreur :" not in text
+
+
+def test_errors_of_the_whole_form_are_in_the_summary(client_for, usic):
+    response = client_for("gestionnaire").post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, action="tout-casser")
+    )
+
+    text = unescape(response.text)
+    assert '<li><a href="#id_nom">Choisissez « Enregistrer le brouillon » ou « Publier ».</a></li>' in text
+
+
 def test_an_unknown_action_changes_nothing(client_for, usic):
     response = client_for("gestionnaire").post(
         reverse("offer_edit", args=[usic.pk]), form_data(usic, action="tout-casser")
