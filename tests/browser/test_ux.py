@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from offers.models import Offer
 from structures.models import Structure
+from tests.browser.conftest import log_in, scrolls_sideways
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,3 +78,38 @@ def test_failed_submits_are_announced_by_a_focused_error_summary(usic, page, log
     assert "Nom de l'offre : Saisissez le nom de l'offre." in summary.inner_text()
     summary.get_by_role("link", name="Nom de l'offre : Saisissez le nom de l'offre.").click()
     assert page.evaluate("document.activeElement.id") == "id_nom"
+
+
+def test_without_javascript_everything_stays_reachable_at_375_px(usic, browser, live_server):
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server.url, "gestionnaire")
+
+    page.goto(f"{live_server.url}/offres/{usic.pk}/")
+
+    assert page.locator("#informations-complementaires").is_visible()
+    assert "Identifiant de l'offre :" in page.locator("#informations-complementaires").inner_text()
+    breadcrumb = page.get_by_role("navigation", name="vous êtes ici :")
+    assert breadcrumb.get_by_role("link", name="Mes établissements", exact=True).is_visible()
+    assert not breadcrumb.get_by_role("button", name="Voir le fil d'Ariane").is_visible()
+    logout = page.get_by_role("button", name="Se déconnecter")
+    assert logout.is_visible()
+    assert not scrolls_sideways(page)
+    logout.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Connexion au portail ROR"
+    context.close()
+
+
+def test_with_javascript_the_collapsed_parts_stay_collapsed_at_375_px(usic, browser, live_server):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    log_in(page, live_server.url, "gestionnaire")
+
+    page.goto(f"{live_server.url}/offres/{usic.pk}/")
+
+    assert not page.locator("#informations-complementaires").is_visible()
+    assert page.get_by_role("button", name="Voir le fil d'Ariane").is_visible()
+    assert not page.locator(".fr-header__tools").get_by_role("button", name="Se déconnecter").is_visible()
+    page.get_by_role("button", name="Menu").click()
+    page.locator("#menu-mobile").get_by_role("button", name="Se déconnecter").wait_for()
+    context.close()
