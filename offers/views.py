@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -60,11 +61,20 @@ def offer_detail(request, pk):
     return render_page(request, "offers/offer_detail.html", context)
 
 
+class ReadOnlyOffer(PermissionDenied):
+    """The user may read the offer but not change it (a régulateur): a French 403 page, not a 404."""
+
+    def __init__(self, offer):
+        super().__init__("Vous pouvez consulter cette offre, mais pas la modifier.")
+        self.offer = offer
+
+
 def managed_offer(request, pk):
-    """The offer, if the user may change it; anything else is a 404."""
-    return get_object_or_404(
-        Offer.objects.managed_by(request.user).select_related("structure", "champ_activite"), pk=pk
-    )
+    """The offer, if the user may change it; one they may only read is a 403, anything else a 404."""
+    offer = Offer.objects.managed_by(request.user).select_related("structure", "champ_activite").filter(pk=pk).first()
+    if offer is None:
+        raise ReadOnlyOffer(get_object_or_404(Offer.objects.visible_to(request.user).only("pk", "nom"), pk=pk))
+    return offer
 
 
 def pending_key(offer):
@@ -210,7 +220,8 @@ def draft_publish(request, pk):
         messages.error(request, f"Le brouillon n'a pas été publié : {error}")
     else:
         draft.delete()
-        messages.success(request, "Brouillon publié.")
+        where = Structure.objects.get(pk=Offer.objects.filter(pk=offer.pk).values("structure")[:1])
+        messages.success(request, f"Brouillon publié : l'offre est rattachée à « {where.name} ».")
     return redirect("offer_detail", pk=offer.pk)
 
 
@@ -223,10 +234,24 @@ def draft_delete(request, pk):
     return redirect("offer_detail", pk=offer.pk)
 
 
-@require_POST
 def move_undo(request, pk, event_pk):
+    """ "Annuler le déplacement": a page that asks for confirmation (GET), then the undo itself (POST)."""
     offer = managed_offer(request, pk)
-    event = get_object_or_404(offer.events, pk=event_pk)
+    event = get_object_or_404(offer.events.select_related("from_structure", "to_structure"), pk=event_pk)
+    if request.method != "POST":
+        path = list(offer.structure.get_ancestors(include_self=True))
+        context = {
+            "page_title": f"Annuler le déplacement de l'offre {offer.nom}",
+            "breadcrumb": offer_crumbs(offer, path, ("Annuler le déplacement", None)),
+            "offer": offer,
+            "event": event,
+            "refusal": (
+                "Seul le dernier déplacement de l'offre peut être annulé."
+                if getattr(offer.latest_move(), "pk", None) != event.pk
+                else offer.undo_refusal_reason(request.user, event)
+            ),
+        }
+        return render_page(request, "offers/move_undo_confirm.html", context)
     try:
         offer.undo_move(request.user, event)
     except MoveRefused as error:

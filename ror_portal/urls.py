@@ -21,7 +21,14 @@ def page_not_found(request, exception):
     return render_page(request, "404.html", {"page_title": "Page non trouvée", "breadcrumb": []}, status=404)
 
 
+def permission_denied(request, exception):
+    """A French 403 page; an offer the user may read but not change says so and links to it."""
+    context = {"page_title": "Accès refusé", "breadcrumb": [], "offer": getattr(exception, "offer", None)}
+    return render_page(request, "403.html", context, status=403)
+
+
 handler404 = page_not_found
+handler403 = permission_denied
 
 
 def page(title):

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from offers.models import Offer
 from structures.models import Structure
 from tests.browser.conftest import axe_violations, log_in, scrolls_sideways
@@ -21,7 +22,10 @@ ANONYMOUS_PAGES = ["/connexion/", "/accessibilite/"]  # the header without the a
 def portal_pages():
     offer = Offer.objects.get(nom=USIC)
     eg = Structure.objects.get(finess_et="810000224")
+    moved = Offer.objects.get(nom="Hôpital de jour de cardiologie")
+    moved.move(User.objects.get(username="gestionnaire"), Structure.objects.get(name="HC Cardiologie"))
     return [
+        f"/offres/{moved.pk}/deplacements/{moved.latest_move().pk}/annuler/",
         "/",
         "/etablissements/",
         "/etablissements/eg/",
@@ -76,6 +80,8 @@ def seeded(live_server):
 def test_portal_pages_have_no_axe_violation_and_fit_the_window(seeded, browser, live_server):
     problems = check_pages(browser, live_server.url, portal_pages(), "gestionnaire")
     problems += check_pages(browser, live_server.url, ANONYMOUS_PAGES)
+    offer = Offer.objects.get(nom=USIC)
+    problems += check_pages(browser, live_server.url, [f"/offres/{offer.pk}/modifier/"], "regulateur")  # the 403
 
     assert not problems, "\n".join(problems)
 

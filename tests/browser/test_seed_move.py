@@ -63,13 +63,18 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
     wait_for_location(page, "Cardiologie médicale - USIC")
     assert dialog.get_by_role("button", name="Fermer").is_visible()
     assert dialog.get_by_role("button", name="Rattacher ici").is_disabled()
+    # The picker opens on a neutral statement, not on an error.
+    assert "C'est le rattachement actuel de l'offre." in picker_body(page).inner_text()
+    assert not picker_body(page).locator(".fr-error-text, .portal-picker__refusal").count()
     screenshot("9-selecteur-emplacement-actuel")
 
     picker_body(page).get_by_role("link", name="Revenir à Pédiatrie - Obstétrique").click()
     wait_for_location(page, "Pédiatrie - Obstétrique")
-    assert "ne se rattache pas à un pôle" in picker_body(page).inner_text()
+    assert picker_body(page).inner_text().count("Choisissez un service ou une unité.") == 1
     picker_body(page).get_by_role("link", name="Revenir à CLINIQUE CLAUDE BERNARD - ALBI").click()
     wait_for_location(page, "CLINIQUE CLAUDE BERNARD - ALBI")
+    assert picker_body(page).inner_text().count("Choisissez un service ou une unité.") == 1
+    assert not picker_body(page).locator(".fr-error-text, .portal-picker__refusal").count()
     picker_body(page).get_by_role("link", name="Médecine", exact=True).click()
     wait_for_location(page, "Médecine")
     picker_body(page).get_by_role("link", name="Cardiologie", exact=True).click()
@@ -99,7 +104,7 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
     screenshot("12-brouillon")
 
     page.locator("main").get_by_role("button", name="Publier").click()
-    page.get_by_text("Brouillon publié.").wait_for()
+    page.locator("main").get_by_text("Brouillon publié : l'offre est rattachée à « Cardiologie ».").wait_for()
     general = page.locator("section[aria-labelledby=informations-generales]").inner_text()
     assert "Rattachement organisationnel :\nCardiologie\n" in general + "\n"
     history = page.locator("section[aria-labelledby=historique]").inner_text()
@@ -110,6 +115,13 @@ def test_the_seed_move_end_to_end(usic_page, page, screenshot):
     assert moved.structure.name == "Cardiologie"
     assert snapshot(moved) == before
     assert OfferEvent.objects.filter(offer=moved, kind="deplacement").count() == 1
+
+    page.get_by_role("link", name="Annuler le déplacement").click()
+    page.get_by_role("heading", name="Annuler le déplacement de l'offre").wait_for()
+    assert Offer.objects.get(pk=usic_page.pk).structure.name == "Cardiologie"  # asked, not done
+    page.get_by_role("button", name="Confirmer l'annulation du déplacement").click()
+    page.locator("main").get_by_text("Déplacement annulé").wait_for()
+    assert Offer.objects.get(pk=usic_page.pk).structure.name == "Cardiologie médicale - USIC"
 
 
 def test_the_picker_with_the_keyboard_only(usic_page, page, screenshot):

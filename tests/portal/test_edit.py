@@ -69,7 +69,8 @@ def urls(offer):
         ("gestionnaire", {"modifier": 200, "rattachement": 200, "publier brouillon": 404, "supprimer brouillon": 302}),
         ("referent", {"modifier": 200, "rattachement": 200, "publier brouillon": 404, "supprimer brouillon": 302}),
         ("autre", {"modifier": 404, "rattachement": 404, "publier brouillon": 404, "supprimer brouillon": 404}),
-        ("regulateur", {"modifier": 404, "rattachement": 404, "publier brouillon": 404, "supprimer brouillon": 404}),
+        # Read-only on the offer: a 403 page that says so, not a 404.
+        ("regulateur", {"modifier": 403, "rattachement": 403, "publier brouillon": 403, "supprimer brouillon": 403}),
         (None, {"modifier": 302, "rattachement": 302, "publier brouillon": 302, "supprimer brouillon": 302}),
     ],
 )
@@ -88,6 +89,21 @@ def test_the_regulateur_sees_the_offer_without_modifier(client_for, usic):
 
     assert response.status_code == 200
     assert reverse("offer_edit", args=[usic.pk]) not in response.text
+
+
+def test_a_regulateur_opening_the_edit_url_is_told_the_offer_is_read_only(client_for, usic):
+    response = client_for("regulateur").get(reverse("offer_edit", args=[usic.pk]))
+
+    text = unescape(response.content.decode())
+    assert response.status_code == 403
+    assert "<h1>Modification non autorisée</h1>" in text
+    assert f"Vous pouvez consulter l'offre « {usic.nom} », mais pas la modifier" in text
+    assert f'href="{reverse("offer_detail", args=[usic.pk])}">Consulter l\'offre</a>' in text
+
+
+def test_an_offer_outside_what_the_user_sees_is_still_a_404_on_the_edit_url(client_for, usic):
+    assert client_for("autre").get(reverse("offer_edit", args=[usic.pk])).status_code == 404
+    assert client_for("regulateur").get(reverse("offer_edit", args=[999_999])).status_code == 404
 
 
 # --- the form ---------------------------------------------------------------------------------------------
@@ -301,6 +317,9 @@ def test_publishing_a_draft(client_for, usic):
     usic.refresh_from_db()
     assert usic.structure.name == "Cardiologie" and usic.version == 2
     assert not usic.drafts.exists()
+    page = unescape(client.get(response["Location"]).text)
+    main = page[page.index("<main") : page.index("</main>")]
+    assert "Brouillon publié : l'offre est rattachée à « Cardiologie »." in main  # the message is inside <main>
 
 
 def test_publishing_a_stale_draft_is_refused_and_keeps_it(client_for, usic, demo_user):
@@ -542,6 +561,8 @@ def test_undoing_the_latest_move(client_for, usic, demo_user):
     page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
     assert "Annuler le déplacement" in page
 
+    assert f'href="{reverse("move_undo", args=[usic.pk, event.pk])}"' in page  # a link to the confirmation
+
     response = client.post(reverse("move_undo", args=[usic.pk, event.pk]), follow=True)
 
     assert "Déplacement annulé : l'offre est de nouveau rattachée à « Cardiologie médicale - USIC »." in unescape(
@@ -549,6 +570,32 @@ def test_undoing_the_latest_move(client_for, usic, demo_user):
     )
     assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie médicale - USIC"
     assert OfferEvent.objects.filter(offer=usic, kind="annulation").count() == 1
+
+
+def test_annuler_le_deplacement_asks_for_confirmation_first(client_for, usic, demo_user):
+    usic.move(demo_user("gestionnaire"), node("Cardiologie"))
+    event = usic.latest_move()
+
+    response = client_for("gestionnaire").get(reverse("move_undo", args=[usic.pk, event.pk]))
+
+    text = " ".join(unescape(response.text).split())
+    assert response.status_code == 200
+    assert "<dt>Rattachement actuel :</dt><dd>Cardiologie</dd>" in text
+    assert "<dt>Rattachement après l'annulation :</dt><dd>Cardiologie médicale - USIC</dd>" in text
+    assert f'<form method="post" action="{reverse("move_undo", args=[usic.pk, event.pk])}">' in text
+    assert "Confirmer l'annulation du déplacement" in text
+    assert Offer.objects.get(pk=usic.pk).structure.name == "Cardiologie"  # nothing done yet
+
+
+def test_the_confirmation_of_an_older_move_says_it_cannot_be_undone(client_for, usic, demo_user):
+    usic.move(demo_user("gestionnaire"), node("Cardiologie"))
+    first = usic.latest_move()
+    usic.move(demo_user("gestionnaire"), node("HC Cardiologie"))
+
+    text = unescape(client_for("gestionnaire").get(reverse("move_undo", args=[usic.pk, first.pk])).text)
+
+    assert "Annulation impossible : Seul le dernier déplacement de l'offre peut être annulé." in text
+    assert "Confirmer l'annulation" not in text
 
 
 def test_an_undo_the_rules_refuse_says_why(client_for, usic, demo_user):

@@ -227,6 +227,17 @@ def test_restricted_details_are_for_the_eg_profiles_only(seed, demo_user):
     assert allowed == {"gestionnaire", "referent", "regulateur"}
 
 
+def test_the_regulation_level_is_not_shown_with_the_red_error_badge(client_for):
+    text = unescape(client_for("gestionnaire").get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)")).text)
+
+    badge = (
+        '<span class="fr-badge fr-badge--sm fr-badge--no-icon fr-badge--warning">'
+        "Visible régulation et gestion de crise</span>"
+    )
+    assert badge in text
+    assert 'fr-badge--error">Visible régulation' not in text
+
+
 def test_closed_structures_and_offers_are_shown_with_a_badge(client_for):
     uf = Structure.objects.get(name="HJ Cardiologie")
     uf.closed_on = datetime.date(2024, 1, 1)
