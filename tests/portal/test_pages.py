@@ -238,6 +238,13 @@ def test_the_regulation_level_is_not_shown_with_the_red_error_badge(client_for):
     assert 'fr-badge--error">Visible régulation' not in text
 
 
+def test_the_contacts_table_scroller_is_reachable_with_the_keyboard(client_for):
+    text = unescape(client_for("gestionnaire").get(url_of("offer:Unité de Soins Intensifs Cardiologie (USIC)")).text)
+
+    scroller = '<div class="fr-table__container" tabindex="0" role="region"'
+    assert f'{scroller} aria-label="Contacts de l\'offre, tableau défilant">' in text
+
+
 def test_closed_structures_and_offers_are_shown_with_a_badge(client_for):
     uf = Structure.objects.get(name="HJ Cardiologie")
     uf.closed_on = datetime.date(2024, 1, 1)
