@@ -332,7 +332,7 @@ def crossing_only(policy, node, ancestors, refusal):
 def location_note(policy, shown, ancestors, refusal, entries):
     if shown is None:
         return CROSSING_NOTE if any(entry["crossing"] for entry in entries) else "Choisissez un établissement."
-    if shown.pk == policy.offer.structure_id:
+    if shown.pk == policy.offer.structure_id and not policy.offer.is_closed:
         return CURRENT_NOTE
     if crossing_only(policy, shown, ancestors, refusal):
         return CROSSING_NOTE
@@ -343,14 +343,15 @@ def picker_entry(policy, node, ancestors):
     refusal = policy.refusal(node, ancestors)
     has_children = node.rght - node.lft > 1
     current = node.pk == policy.offer.structure_id
+    crossing = crossing_only(policy, node, ancestors, refusal)
     return {
         "node": node,
         "refusal": refusal,
-        "crossing": crossing_only(policy, node, ancestors, refusal),
+        "crossing": crossing,
         "navigable": refusal is None or has_children or node.is_etablissement,
         "current": current,
         # What the list says under the entry: nothing for the current one or a level to go through.
-        "shown_refusal": None if current or crossing_only(policy, node, ancestors, refusal) else refusal,
+        "shown_refusal": None if (current and not policy.offer.is_closed) or crossing else refusal,
     }
 
 

@@ -390,6 +390,18 @@ def test_a_level_to_go_through_says_so_once_and_not_as_an_error(client_for, usic
     assert "ne se rattache pas" not in top + eg + pole
 
 
+def test_a_closed_offer_is_refused_in_red_even_at_its_current_location(client_for, usic):
+    Offer.objects.filter(pk=usic.pk).update(closed_on=datetime.date(2020, 1, 1))
+
+    text = unescape(picker(client_for("gestionnaire"), usic).text)
+
+    assert (
+        '<p class="fr-error-text" id="picker-refusal">Cette offre est fermée : elle ne peut pas être déplacée.</p>'
+        in text
+    )
+    assert "C'est le rattachement actuel" not in text
+
+
 def test_real_refusals_are_still_shown_in_red_in_the_picker(client_for, usic):
     closed = StructureFactory(
         name="Unité fermée", parent=node("Cardiologie"), kind=Structure.Kind.UF, closed_on=datetime.date(2020, 1, 1)
