@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
 WIDTHS = (1280, 375)
 FOOTER_PAGES = ["/accessibilite/", "/mentions-legales/", "/donnees-personnelles/", "/cookies/"]
-ANONYMOUS_PAGES = ["/connexion/", "/accessibilite/"]  # the header without the account's tools
+ANONYMOUS_PAGES = ["/connexion/", "/mot-de-passe/oublie/", "/accessibilite/"]  # the header without the account's tools
 
 
 def portal_pages():
@@ -38,6 +38,7 @@ def portal_pages():
         f"/offres/{offer.pk}/rattachement/?noeud={offer.structure_id}",
         f"/offres/{offer.pk}/rattachement/?noeud=racine",
         "/structures/999999/",  # the 404 page
+        "/mot-de-passe/",
         *FOOTER_PAGES,
     ]
 

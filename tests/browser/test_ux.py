@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from offers.models import Offer
 from structures.models import Structure
@@ -30,7 +31,7 @@ def test_back_after_a_publish_refetches_the_old_uf_page(usic, page, login, live_
     assert page.get_by_role("link", name=f"Détails de {USIC}").is_visible()
     page.get_by_role("link", name=f"Détails de {USIC}").click()
     page.wait_for_url(f"**/offres/{usic.pk}/")
-    page.get_by_role("link", name="Modifier").click()
+    page.get_by_role("link", name="Modifier", exact=True).click()
     page.goto(f"{live_server.url}/offres/{usic.pk}/modifier/?rattachement={cardiologie.pk}")
     page.get_by_role("button", name="Publier").click()
     page.get_by_text("Offre publiée").wait_for()
@@ -58,12 +59,9 @@ def test_the_admin_tree_shows_parcourir_on_a_1280_px_screen(usic, page, login, l
     assert page.get_by_role("heading", level=1).inner_text() == "Sélectionnez la structure à modifier"
 
 
-FOCUSED_SUMMARY = "document.activeElement && document.activeElement.id === 'resume-erreurs'"
-
-
 def test_failed_submits_are_announced_by_a_focused_error_summary(usic, page, login, live_server):
     login("gestionnaire", "mauvais")
-    page.wait_for_function(FOCUSED_SUMMARY)  # portal.js moves the focus once the page is parsed
+    expect(page.locator("#resume-erreurs")).to_be_focused()  # portal.js, once the page is parsed
     assert page.title().startswith("Erreur : Connexion")
     page.get_by_role("alert").get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "id_username"
@@ -72,7 +70,7 @@ def test_failed_submits_are_announced_by_a_focused_error_summary(usic, page, log
     page.goto(f"{live_server.url}/offres/{usic.pk}/modifier/")
     page.get_by_label("Nom de l'offre").fill(" ")
     page.get_by_role("button", name="Publier").click()
-    page.wait_for_function(FOCUSED_SUMMARY)
+    expect(page.locator("#resume-erreurs")).to_be_focused()
 
     assert page.title().startswith("Erreur : Modifier l'offre")
     summary = page.get_by_role("alert")
