@@ -89,7 +89,8 @@ class OfferAdmin(TerritoryAdmin):
         the version check of the form and the save cannot interleave with a publication."""
         obj = super().get_object(request, object_id, from_field)
         if obj is not None and request.method == "POST":
-            Offer.objects.select_for_update(of=("self",)).filter(pk=obj.pk).get()
+            locked = Offer.objects.select_for_update(of=("self",)).filter(pk=obj.pk).values_list("pk", flat=True)
+            return obj if locked.first() is not None else None  # deleted meanwhile: "n'existe pas"
         return obj
 
     def save_related(self, request, form, formsets, change):

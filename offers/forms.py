@@ -38,7 +38,7 @@ class OfferEditForm(forms.Form):
     unite_sensible = forms.BooleanField(
         label="Cette offre est à caractère sensible", required=False, help_text=SENSITIVE_HELP
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)  # the column's range
 
     def __init__(self, *args, offer, policy, **kwargs):
         super().__init__(*args, **kwargs)

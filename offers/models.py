@@ -227,8 +227,10 @@ class Offer(models.Model):
             raise MoveRefused(reason)
         changes = dict(changes)
         if "structure" in changes:
-            # Tree positions of instances in memory go stale: read the target again.
-            changes["structure"] = Structure.objects.get(pk=changes["structure"].pk)
+            # Tree positions of instances in memory go stale: read the target again (it may be gone).
+            changes["structure"] = Structure.objects.filter(pk=changes["structure"].pk).first()
+            if changes["structure"] is None:
+                raise MoveRefused("Ce rattachement n'existe plus : choisissez-en un autre.")
         changed = [name for name, value in changes.items() if getattr(offer, name) != value]
         source = offer.structure
         if "structure" in changed:

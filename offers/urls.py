@@ -3,10 +3,10 @@ from django.urls import path
 from offers import views
 
 urlpatterns = [
-    path("offres/<int:pk>/", views.offer_detail, name="offer_detail"),
-    path("offres/<int:pk>/modifier/", views.offer_edit, name="offer_edit"),
-    path("offres/<int:pk>/rattachement/", views.offer_picker, name="offer_picker"),
-    path("offres/<int:pk>/brouillon/publier/", views.draft_publish, name="draft_publish"),
-    path("offres/<int:pk>/brouillon/supprimer/", views.draft_delete, name="draft_delete"),
-    path("offres/<int:pk>/deplacements/<int:event_pk>/annuler/", views.move_undo, name="move_undo"),
+    path("offres/<id:pk>/", views.offer_detail, name="offer_detail"),
+    path("offres/<id:pk>/modifier/", views.offer_edit, name="offer_edit"),
+    path("offres/<id:pk>/rattachement/", views.offer_picker, name="offer_picker"),
+    path("offres/<id:pk>/brouillon/publier/", views.draft_publish, name="draft_publish"),
+    path("offres/<id:pk>/brouillon/supprimer/", views.draft_delete, name="draft_delete"),
+    path("offres/<id:pk>/deplacements/<id:event_pk>/annuler/", views.move_undo, name="move_undo"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from offers.forms import OfferEditForm
 from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer, Telecom
 from offers.moves import MovePolicy
+from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
 from structures.models import Structure
 from structures.views import structure_crumbs
@@ -90,9 +91,9 @@ def picker_url(offer, noeud, **params):
     return f"{reverse('offer_picker', args=[offer.pk])}?{urlencode({'noeud': noeud, **params})}"
 
 
-def initial_values(request, offer):
+def initial_values(request, offer, draft):
     """What the form starts from: the offer, the user's draft ("Reprendre le brouillon"), or what was typed
-    before going to the picker page without JavaScript."""
+    before going to the picker page without JavaScript (kept in the session as typed: ids are parsed again)."""
     values = {
         "nom": offer.nom,
         "champ_activite": offer.champ_activite_id,
@@ -100,27 +101,27 @@ def initial_values(request, offer):
         "unite_sensible": offer.unite_sensible,
         "version": offer.version,
     }
-    if request.GET.get("brouillon"):
-        draft = offer.drafts.filter(author=request.user).first()
-        if draft is not None:
-            values |= {
-                "nom": draft.nom,
-                "champ_activite": draft.champ_activite_id,
-                "structure": draft.structure_id,
-                "unite_sensible": draft.unite_sensible,
-            }
+    if request.GET.get("brouillon") and draft is not None:
+        values |= {
+            "nom": draft.nom,
+            "champ_activite": draft.champ_activite_id,
+            "structure": draft.structure_id,
+            "unite_sensible": draft.unite_sensible,
+        }
     pending = request.session.get(pending_key(offer)) if request.GET.get("reprise") else None
     if pending:
-        values |= {name: pending[name] for name in ("nom", "champ_activite", "structure") if pending.get(name)}
+        values |= {name: pending[name] for name in ("nom", "champ_activite") if pending.get(name)}
         values["unite_sensible"] = bool(pending.get("unite_sensible"))
-        if str(pending.get("version", "")).isdigit():
-            values["version"] = int(pending["version"])
+        for name in ("structure", "version"):
+            if parse_id(pending.get(name)) is not None:
+                values[name] = parse_id(pending[name])
     return values
 
 
 def rattachement_context(policy, form, offer, chosen_pk, error=None):
+    """The rattachement shown in the form; ``chosen_pk`` is an id (int) or None."""
     chosen = None
-    if str(chosen_pk).isdigit() and int(chosen_pk) != offer.structure_id:
+    if chosen_pk is not None and chosen_pk != offer.structure_id:
         chosen = policy.picker_structures().filter(pk=chosen_pk).first()
     chosen = chosen or offer.structure
     path = list(chosen.get_ancestors(include_self=True))
@@ -136,6 +137,8 @@ def rattachement_context(policy, form, offer, chosen_pk, error=None):
 def offer_edit(request, pk):
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
+    # Read once: the same user may save or delete this draft in another tab meanwhile.
+    own_draft = offer.drafts.filter(author=request.user).first()
     rattachement_error = None
     if request.method == "POST":
         form = OfferEditForm(request.POST, offer=offer, policy=policy)
@@ -144,7 +147,7 @@ def offer_edit(request, pk):
             # Without JavaScript the picker is a page of its own: keep what was typed meanwhile.
             fields = ("nom", "champ_activite", "structure", "unite_sensible", "version")
             request.session[pending_key(offer)] = {name: request.POST.get(name, "") for name in fields}
-            return redirect(picker_url(offer, request.POST.get("structure") or offer.structure_id))
+            return redirect(picker_url(offer, parse_id(request.POST.get("structure")) or offer.structure_id))
         if action not in ("brouillon", "publier"):
             form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
         elif form.is_valid():
@@ -160,18 +163,21 @@ def offer_edit(request, pk):
                 form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
             except MoveRefused as error:
                 form.add_error("structure", str(error))
+            except Offer.DoesNotExist:
+                raise Http404("Offre supprimée entre-temps.") from None
             else:
                 offer.drafts.filter(author=request.user).delete()
                 request.session.pop(pending_key(offer), None)
                 messages.success(request, "Offre publiée.")
                 return redirect("offer_detail", pk=offer.pk)
-        chosen_pk = request.POST.get("structure")
+        chosen_pk = parse_id(request.POST.get("structure"))
     else:
-        initial = initial_values(request, offer)
+        initial = initial_values(request, offer, own_draft)
         chosen_pk = initial["structure"]
         requested = request.GET.get("rattachement")
         if requested:
-            target = policy.picker_structures().filter(pk=requested).first() if requested.isdigit() else None
+            requested_pk = parse_id(requested)
+            target = policy.picker_structures().filter(pk=requested_pk).first() if requested_pk else None
             if target is None:
                 raise Http404("Structure hors du périmètre du sélecteur.")
             reason = policy.refusal(target) if target.pk != offer.structure_id else None
@@ -191,7 +197,6 @@ def offer_edit(request, pk):
                 response["HX-Trigger-After-Settle"] = "rattachement-choisi"
             return response
     path = list(offer.structure.get_ancestors(include_self=True))
-    own_draft = offer.drafts.filter(author=request.user).only("base_version").first()
     context = {
         "page_title": f"Modifier l'offre {offer.nom}",
         "breadcrumb": offer_crumbs(offer, path, ("Modifier", None)),
@@ -211,9 +216,12 @@ def save_draft(offer, user, changes, base_version):
 @require_POST
 def draft_publish(request, pk):
     offer = managed_offer(request, pk)
-    draft = get_object_or_404(offer.drafts, author=request.user)
+    # One read: the draft and what it points to (another tab may delete it meanwhile).
+    draft = get_object_or_404(offer.drafts.select_related("champ_activite", "structure"), author=request.user)
     try:
         offer.publish(request.user, draft.changes, base_version=draft.base_version)
+    except Offer.DoesNotExist:
+        raise Http404("Offre supprimée entre-temps.") from None
     except StaleOffer as error:
         messages.error(request, f"{error} Votre brouillon est conservé : reprenez-le pour le mettre à jour.")
     except MoveRefused as error:
@@ -254,6 +262,8 @@ def move_undo(request, pk, event_pk):
         return render_page(request, "offers/move_undo_confirm.html", context)
     try:
         offer.undo_move(request.user, event)
+    except Offer.DoesNotExist:
+        raise Http404("Offre supprimée entre-temps.") from None
     except MoveRefused as error:
         messages.error(request, f"Le déplacement n'a pas été annulé : {error}")
     else:
@@ -267,7 +277,7 @@ def offer_picker(request, pk):
     policy = MovePolicy(offer, request.user)
     modal = request.GET.get("modale") == "1"
     etablissements = policy.picker_etablissements().select_related("categorie").order_by("name", "pk")
-    noeud = request.GET.get("noeud") or str(offer.structure_id)
+    noeud = request.GET.get("noeud")
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
         rows = list(etablissements[: PICKER_LIMIT + 1])
@@ -276,9 +286,10 @@ def offer_picker(request, pk):
         entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
         truncated = len(rows) > PICKER_LIMIT
     else:
-        if not noeud.isdigit():
+        shown_pk = parse_id(noeud) if noeud else offer.structure_id
+        if shown_pk is None:
             raise Http404("Emplacement inconnu.")
-        shown = get_object_or_404(policy.picker_structures(), pk=noeud)
+        shown = get_object_or_404(policy.picker_structures(), pk=shown_pk)
         ancestors = list(shown.get_ancestors())
         parent = ancestors[-1] if ancestors else None
         entries = [picker_entry(policy, child, [*ancestors, shown]) for child in shown.children.order_by("lft")]

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, register_converter, reverse_lazy
+from django_htmx.middleware import HtmxDetails
 
 from ror_portal import (
     audit_admin,  # noqa: F401  (the login journal, superusers only)
     views,
 )
+from ror_portal.converters import IdConverter
 from ror_portal.forms import LoginForm
 from ror_portal.rendering import render_page
 from ror_portal.security import log_refusal
@@ -27,6 +29,19 @@ def permission_denied(request, exception):
     return render_page(request, "403.html", context, status=403)
 
 
+def bad_request(request, exception):
+    """A request the portal cannot read (e.g. a NUL character, see ``RefuseNulMiddleware``): a French page.
+
+    It may be refused before the HTMX middleware ran: the page still tells a fragment request from a full one.
+    """
+    if not hasattr(request, "htmx"):
+        request.htmx = HtmxDetails(request)
+    return render_page(request, "400.html", {"page_title": "Requête invalide", "breadcrumb": []}, status=400)
+
+
+register_converter(IdConverter, "id")
+
+handler400 = bad_request
 handler404 = page_not_found
 handler403 = permission_denied
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from ror_portal.converters import parse_id
 from structures import departements
 from structures.admin_scope import TerritoryAdmin
 from structures.finess import IMPORTED_FIELDS
@@ -23,8 +24,8 @@ class LevelFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         choices = [("racines", "Établissements géographiques")]
         value = self.value()
-        if value and value.isdigit():
-            node = model_admin.get_queryset(request).filter(pk=value).only("name").first()
+        if parse_id(value):
+            node = model_admin.get_queryset(request).filter(pk=parse_id(value)).only("name").first()
             if node is not None:
                 choices.append((value, f"Sous-structures de « {node.name} »"))
         return choices
@@ -36,8 +37,8 @@ class LevelFilter(admin.SimpleListFilter):
             return queryset if request.GET.get("q") else queryset.filter(level=0)
         if value == "racines":
             return queryset.filter(level=0)
-        if value.isdigit():
-            return queryset.filter(parent_id=value)
+        if parse_id(value):
+            return queryset.filter(parent_id=parse_id(value))
         return queryset.none()
 
 
