@@ -1,6 +1,7 @@
 from django import forms
 
 from nomenclatures.models import ChampActivite
+from ror_portal.validators import validate_name
 
 SENSITIVE_HELP = (
     "Les informations que je vais saisir présentent des risques d'utilisation à des fins malveillantes. "
@@ -15,6 +16,7 @@ class OfferEditForm(forms.Form):
     nom = forms.CharField(
         label="Nom de l'offre",
         max_length=255,
+        validators=[validate_name],
         error_messages={"required": "Saisissez le nom de l'offre."},
     )
     champ_activite = forms.ModelChoiceField(

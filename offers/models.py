@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from nomenclatures.models import NiveauConfidentialite
 from offers.moves import MovePolicy, MoveRefused
+from ror_portal.validators import validate_name
 from structures import departements
 from structures.models import Structure
 
@@ -105,7 +106,7 @@ class Offer(models.Model):
         on_delete=models.PROTECT,
         related_name="offers",
     )
-    nom = models.CharField("nom de l'offre", max_length=255)
+    nom = models.CharField("nom de l'offre", max_length=255, validators=[validate_name])
     champ_activite = models.ForeignKey(
         "nomenclatures.ChampActivite",
         verbose_name="champ d'activité",
@@ -415,7 +416,7 @@ def display(value):
 
 class Contact(models.Model):
     offer = models.ForeignKey(Offer, verbose_name="offre", on_delete=models.CASCADE, related_name="contacts")
-    nom = models.CharField("nom", max_length=255)
+    nom = models.CharField("nom", max_length=255, validators=[validate_name])
     fonction = models.ForeignKey(
         "nomenclatures.FonctionContact",
         verbose_name="fonction",

@@ -15,6 +15,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from ror_portal.validators import validate_name
 from structures import departements
 
 
@@ -158,7 +159,7 @@ class Structure(MPTTModel):
         UE = "4", "Unité élémentaire"
 
     kind = models.CharField("type", max_length=2, choices=Kind)
-    name = models.CharField("nom", max_length=255)
+    name = models.CharField("nom", max_length=255, validators=[validate_name])
     parent = TreeForeignKey(
         "self",
         verbose_name="structure parente",
