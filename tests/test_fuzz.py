@@ -24,7 +24,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from offers.models import Offer, OfferDraft, OfferEvent
-from tests.html_forms import post_forms
+from tests.page_forms import post_forms
 
 pytestmark = pytest.mark.django_db
 
