@@ -68,7 +68,7 @@ def build(route, values):
     """The URL path of ``route`` with ``values`` (already quoted) in its parameters."""
 
     def fill(match):
-        return values[match.group(1) or match.group(2)]
+        return values.get(match.group(1) or match.group(2), "inconnu")  # e.g. a password reset token
 
     return "/" + PARAMETER_RE.sub(fill, route).replace("^", "").replace("$", "")
 
