@@ -14,6 +14,25 @@ class MoveRefused(Exception):
     """The move breaks a rule; ``str(error)`` is the French reason shown to the user."""
 
 
+class Refusal(str):
+    """A French reason why the offer may not be attached here. Its class says how the picker presents it:
+    most are refusals (shown as errors), two are not errors at all."""
+
+    is_error = True
+
+
+class CurrentAttachment(Refusal):
+    """The offer is already attached here: stated neutrally."""
+
+    is_error = False
+
+
+class LevelToCross(Refusal):
+    """Not at this level but below it (a sanitaire offer under an EG or a pôle): a level to go through."""
+
+    is_error = False
+
+
 class MovePolicy:
     def __init__(self, offer, user):
         self.offer = offer
@@ -69,7 +88,7 @@ class MovePolicy:
     def source_refusal(self):
         """Why the user may change nothing of this offer (no habilitation on its EG), or None."""
         if not self.manages(self.source_tree):
-            return f"Vous n'êtes pas habilité(e) à modifier les offres de « {self.source.name} »."
+            return Refusal(f"Vous n'êtes pas habilité(e) à modifier les offres de « {self.source.name} ».")
         return None
 
     def refusal(self, target, ancestors=None):
@@ -82,19 +101,19 @@ class MovePolicy:
         if reason:
             return reason
         if self.offer.is_closed:
-            return "Cette offre est fermée : elle ne peut pas être déplacée."
+            return Refusal("Cette offre est fermée : elle ne peut pas être déplacée.")
         if target.pk == self.offer.structure_id:
-            return f"L'offre est déjà rattachée à « {target.name} »."
+            return CurrentAttachment(f"L'offre est déjà rattachée à « {target.name} ».")
         destination = self.etablissement(target.tree_id)
         if destination.pk != source.pk:
             if destination.categorie_id != source.categorie_id:
-                return (
+                return Refusal(
                     f"« {destination.name} » n'est pas de la même catégorie d'établissement "
                     f"({destination.categorie}) que « {source.name} » ({source.categorie}) : "
                     "une offre ne change d'établissement que pour un établissement de même catégorie."
                 )
             if not self.manages(target.tree_id):
-                return f"Vous n'êtes pas habilité(e) sur l'établissement « {destination.name} »."
+                return Refusal(f"Vous n'êtes pas habilité(e) sur l'établissement « {destination.name} ».")
         return self.placement_refusal(target, ancestors, destination)
 
     def placement_refusal(self, target, ancestors=None, destination=None):
@@ -103,16 +122,18 @@ class MovePolicy:
         closed = self.closed_on_path(target, ancestors)
         if closed is not None:
             if closed.pk == target.pk:
-                return f"« {target.name} » est fermé(e) depuis le {closed.closed_on:%d/%m/%Y}."
-            return f"« {target.name} » est dans « {closed.name} », fermé(e) depuis le {closed.closed_on:%d/%m/%Y}."
+                return Refusal(f"« {target.name} » est fermé(e) depuis le {closed.closed_on:%d/%m/%Y}.")
+            return Refusal(
+                f"« {target.name} » est dans « {closed.name} », fermé(e) depuis le {closed.closed_on:%d/%m/%Y}."
+            )
         if destination.categorie.is_sanitaire:
             if target.kind == Structure.Kind.ETABLISSEMENT:
-                return (
+                return LevelToCross(
                     "Une offre sanitaire ne se rattache pas directement à l'établissement : "
                     "choisissez un service ou une unité."
                 )
             if target.kind == Structure.Kind.POLE:
-                return (
+                return LevelToCross(
                     "Une offre sanitaire ne se rattache pas à un pôle : choisissez un service ou une unité de ce pôle."
                 )
         return None

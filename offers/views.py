@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from offers.forms import OfferEditForm
 from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer, Telecom
-from offers.moves import MovePolicy
+from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
 from structures.models import Structure
@@ -228,8 +228,8 @@ def draft_publish(request, pk):
         messages.error(request, f"Le brouillon n'a pas été publié : {error}")
     else:
         draft.delete()
-        where = Structure.objects.get(pk=Offer.objects.filter(pk=offer.pk).values("structure")[:1])
-        messages.success(request, f"Brouillon publié : l'offre est rattachée à « {where.name} ».")
+        # publish() refreshed the offer: its structure is the one just published.
+        messages.success(request, f"Brouillon publié : l'offre est rattachée à « {offer.structure.name} ».")
     return redirect("offer_detail", pk=offer.pk)
 
 
@@ -307,7 +307,7 @@ def offer_picker(request, pk):
         "refusal": refusal,
         # Why "Rattacher ici" is disabled, stated neutrally when it is not a refusal: the offer's own
         # structure, or a level to go through (a sanitaire offer goes below the EG and its pôles).
-        "location_note": location_note(policy, shown, ancestors, refusal, entries),
+        "location_note": location_note(shown, refusal, entries),
         "categorie": policy.source.categorie,
         "query": query,
         "results": results,
@@ -329,23 +329,14 @@ CURRENT_NOTE = "C'est le rattachement actuel de l'offre."
 CROSSING_NOTE = "Choisissez un service ou une unité."  # only sanitaire offers have levels to go through
 
 
-def crossing_only(policy, node, ancestors, refusal):
-    """Whether ``refusal`` only says "not at this level, below it" (the domain's kind rule, the last rule of
-    MovePolicy.refusal): the picker presents such a level as one to go through, not as an error."""
-    return (
-        refusal is not None
-        and node.kind in (Structure.Kind.ETABLISSEMENT, Structure.Kind.POLE)
-        and policy.closed_on_path(node, ancestors) is None
-        and refusal == policy.placement_refusal(node, ancestors)
-    )
-
-
-def location_note(policy, shown, ancestors, refusal, entries):
+def location_note(shown, refusal, entries):
+    """Why "Rattacher ici" is off when that is no error: the offer's own structure, or a level to go through."""
     if shown is None:
-        return CROSSING_NOTE if any(entry["crossing"] for entry in entries) else "Choisissez un établissement."
-    if shown.pk == policy.offer.structure_id and not policy.offer.is_closed:
+        crossing = any(isinstance(entry["refusal"], LevelToCross) for entry in entries)
+        return CROSSING_NOTE if crossing else "Choisissez un établissement."
+    if isinstance(refusal, CurrentAttachment):
         return CURRENT_NOTE
-    if crossing_only(policy, shown, ancestors, refusal):
+    if isinstance(refusal, LevelToCross):
         return CROSSING_NOTE
     return None
 
@@ -353,16 +344,13 @@ def location_note(policy, shown, ancestors, refusal, entries):
 def picker_entry(policy, node, ancestors):
     refusal = policy.refusal(node, ancestors)
     has_children = node.rght - node.lft > 1
-    current = node.pk == policy.offer.structure_id
-    crossing = crossing_only(policy, node, ancestors, refusal)
     return {
         "node": node,
         "refusal": refusal,
-        "crossing": crossing,
         "navigable": refusal is None or has_children or node.is_etablissement,
-        "current": current,
-        # What the list says under the entry: nothing for the current one or a level to go through.
-        "shown_refusal": None if (current and not policy.offer.is_closed) or crossing else refusal,
+        "current": node.pk == policy.offer.structure_id,
+        # What the list says under the entry: real refusals only, not the current one nor a level to go through.
+        "shown_refusal": refusal if refusal is not None and refusal.is_error else None,
     }
 
 

@@ -204,3 +204,20 @@ def test_picker_scope_is_the_offer_eg_and_managed_eg_of_the_same_categorie(sanit
 
     assert scope == {s["eg"], same}
     assert unmanaged not in scope
+
+
+def test_every_reason_says_whether_it_is_an_error(sanitaire):
+    """The picker shows errors in red; the current attachment and a level to go through are no errors."""
+    s = sanitaire
+    policy = MovePolicy(s["offer"], s["user"])
+
+    reasons = {
+        key: policy.refusal(Structure.objects.get(pk=s[key].pk)) for key in ("uf", "pole", "eg", "closed_service")
+    }
+
+    assert {key: (type(r).__name__, r.is_error) for key, r in reasons.items()} == {
+        "uf": ("CurrentAttachment", False),
+        "pole": ("LevelToCross", False),
+        "eg": ("LevelToCross", False),
+        "closed_service": ("Refusal", True),
+    }
