@@ -16,8 +16,10 @@ run: install
 	@echo "Portail ROR : http://127.0.0.1:$(PORT)/  (administration : http://127.0.0.1:$(PORT)/admin/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# One pytest worker per core (pytest-xdist; each worker has its own test database): TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test node_modules/.installed
