@@ -502,7 +502,9 @@ SENSITIVE_MESSAGE = (
 
 def refuse_lowering(item, model):
     """While an offer is sensitive, no contact or telecom goes below level 3 (new ones start at 3)."""
-    offer = item.offer if model is Contact else getattr(item.contact, "offer", None)
+    # getattr: a form without its offer or contact yet reports that itself (RelatedObjectDoesNotExist is an
+    # AttributeError); an inline telecom of a contact being created reads the offer through that contact.
+    offer = getattr(item, "offer", None) if model is Contact else getattr(getattr(item, "contact", None), "offer", None)
     if offer is None or not offer.unite_sensible or item.confidentialite_id == NiveauConfidentialite.REGULATION:
         return
     previous = (

@@ -9,6 +9,19 @@ Each row says who (username), when, from which address and with which user agent
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+
+
+class DateHierarchyChangeList(ChangeList):
+    """Django reads the date hierarchy's year with int() and catches ValueError only: ?…__year=10**30 raised
+    OverflowError (a 500). Treat it as any other bad lookup: back to the list with the error flag."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 def is_active_superuser(user):
@@ -16,6 +29,8 @@ def is_active_superuser(user):
 
 
 class SuperuserReadOnly:
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
     def has_module_permission(self, request):
         return is_active_superuser(request.user)
 

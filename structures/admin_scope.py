@@ -10,6 +10,8 @@ Two sets per model, each a queryset method of the model:
 
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.db import router
 
 from structures.models import EntiteJuridique, Structure
@@ -45,6 +47,48 @@ def outside_territory(objs, request, model):
     return outside
 
 
+class SafeAutocompleteMixin:
+    """Django's autocomplete widget looks up the submitted values to re-render a form with errors, without
+    checking them first: "²" or 2**63 in a forged POST made a 500. Only values the key field accepts are
+    looked up; the form field itself refuses the others with its own message."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        name = getattr(remote, "field_name", None)  # a many-to-many relation points to the primary key
+        key = remote.model._meta.get_field(name) if name else remote.model._meta.pk
+        return super().optgroups(name, [v for v in value if is_valid_key(key, v)], attr)
+
+
+def is_valid_key(field, value):
+    try:
+        field.run_validators(field.to_python(value))
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return value != ""
+
+
+class SafeAutocompleteSelect(SafeAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(SafeAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteAdminMixin:
+    """Admins and inlines whose autocomplete fields use the safe widgets."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class TerritoryDeletionMixin:
     """Delete confirmation pages never list nor delete anything outside the référent's territory."""
 
@@ -60,7 +104,7 @@ class TerritoryDeletionMixin:
         return [], {}, set(), [message]
 
 
-class TerritoryAdmin(TerritoryDeletionMixin, admin.ModelAdmin):
+class TerritoryAdmin(SafeAutocompleteAdminMixin, TerritoryDeletionMixin, admin.ModelAdmin):
     """Base admin for rows that belong to a territory.
 
     ``territory_queryset`` narrows the changelist, the change views (an object outside is a 404) and the
@@ -101,7 +145,7 @@ class TerritoryAdmin(TerritoryDeletionMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TerritoryInlineMixin:
+class TerritoryInlineMixin(SafeAutocompleteAdminMixin):
     """Inlines follow their parent: editable only when the parent object may be changed."""
 
     def parent_admin(self):
