@@ -31,6 +31,7 @@ def is_active_superuser(user):
 class SuperuserReadOnly:
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList
+
     def has_module_permission(self, request):
         return is_active_superuser(request.user)
 
