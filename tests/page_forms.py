@@ -85,3 +85,12 @@ def post_forms(html):
     parser = _FormParser()
     parser.feed(html)
     return parser.forms
+
+
+def form_data(html, form_id=None, **changes):
+    """What a browser submits for the POST form ``form_id`` (the first one when None), clicking its first named
+    submit button, with ``changes`` applied."""
+    forms = [form for form in post_forms(html) if form_id is None or form.attrs.get("id") == form_id]
+    if not forms:
+        raise AssertionError(f"No POST form {form_id!r} in the page.")
+    return forms[0].data() | changes

@@ -7,7 +7,7 @@ from accounts.models import Habilitation
 from offers.models import Offer
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
-from tests.html_forms import form_dict
+from tests.page_forms import form_data
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,7 +254,7 @@ def test_the_offer_admin_shows_contacts_inline(referent):
 
 def admin_offer_data(client, offer, **changes):
     """What the browser submits from the rendered change page (hidden version included), with ``changes``."""
-    return form_dict(client.get(change_url(offer)).text, "offer_form", **changes)
+    return form_data(client.get(change_url(offer)).text, "offer_form", **changes)
 
 
 def test_saving_an_offer_in_the_admin_bumps_its_version_and_records_it(referent):

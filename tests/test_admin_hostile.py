@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import User
 from offers.models import Contact, Offer
 from structures.models import Structure
-from tests.html_forms import form_dict
+from tests.page_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_a_hostile_autocomplete_value_is_refused_not_a_500(admin_client_seeded, 
         "admin:accounts_user_change": lambda: User.objects.get(username="gestionnaire"),
     }.get(url_name)
     url = reverse(url_name, args=[target().pk]) if target else reverse(url_name)
-    data = form_dict(client.get(url).text, None, **{field: value, "name": "Nouvelle", "kind": "3"})
+    data = form_data(client.get(url).text, None, **{field: value, "name": "Nouvelle", "kind": "3"})
 
     response = client.post(url, data)
 

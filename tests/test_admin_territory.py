@@ -4,7 +4,7 @@ Every object knows the départements it touches; the expected outcome is derived
 - a référent *sees* an object touching their territory, and nothing else (absent = "not found");
 - a référent *changes or deletes* an object only when everything it touches lies in their territory;
 - an EG or an EJ (FINESS) is never deleted in the admin; an account without habilitation belongs to its creator.
-Forms are submitted as the rendered page has them (``tests.html_forms``).
+Forms are submitted as the rendered page has them (``tests.page_forms``).
 """
 
 import pytest
@@ -15,8 +15,8 @@ from accounts.models import Habilitation, User
 from offers.models import Contact, Offer
 from structures.models import EntiteJuridique, Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
-from tests.html_forms import form_dict
 from tests.offers.factories import ContactFactory, OfferFactory
+from tests.page_forms import form_data
 from tests.structures.factories import EntiteJuridiqueFactory, EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def check_change(client, obj, seen, managed):
     assert editable == managed
     before = read_back(obj)
     if editable:
-        data = form_dict(page.text, f"{obj._meta.model_name}_form", **{field: value})
+        data = form_data(page.text, f"{obj._meta.model_name}_form", **{field: value})
         response = client.post(admin_url(obj, "change"), data)
         assert response.status_code == 302, response.context["adminform"].form.errors
     else:
@@ -282,7 +282,7 @@ def test_a_habilitation_is_granted_only_when_everything_it_covers_is_in_the_terr
     page = client.get(admin_url(newcomer, "change"))
     value = scope[3:] if field == "departement" else world["objects"][scope][0].pk
     role = "referent" if field == "departement" else "responsable"  # a département goes to référents/régulateurs
-    data = form_dict(page.text, "user_form", **{f"habilitations-0-{field}": value, "habilitations-0-role": role})
+    data = form_data(page.text, "user_form", **{f"habilitations-0-{field}": value, "habilitations-0-role": role})
 
     response = client.post(admin_url(newcomer, "change"), data)
 
@@ -320,7 +320,7 @@ def test_a_referent_cannot_make_anyone_superuser(client, world):
     target = world["objects"]["acc81"][0]
     page = client.get(admin_url(target, "change"))
     assert 'name="_save"' in page.text and 'name="is_superuser"' not in page.text
-    data = form_dict(page.text, "user_form", is_superuser="on", last_name="Changé")
+    data = form_data(page.text, "user_form", is_superuser="on", last_name="Changé")
 
     response = client.post(admin_url(target, "change"), data)
 

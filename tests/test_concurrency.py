@@ -179,7 +179,7 @@ def test_concurrent_admin_saves_of_one_offer_keep_exactly_one(tree):
     from django.urls import reverse
 
     from tests.accounts.factories import UserFactory
-    from tests.html_forms import form_dict
+    from tests.page_forms import form_data
 
     _eg, _service, ufs, _user = tree
     offer = OfferFactory(structure=ufs[0])
@@ -190,7 +190,7 @@ def test_concurrent_admin_saves_of_one_offer_keep_exactly_one(tree):
         HabilitationFactory(user=referent, referent=True, etablissement=None, departement="81")
         client = Client()
         client.force_login(referent)
-        clients.append((client, form_dict(client.get(url).text, "offer_form")))
+        clients.append((client, form_data(client.get(url).text, "offer_form")))
 
     def save(n):
         client, data = clients[n]
