@@ -289,16 +289,19 @@ class Offer(models.Model):
     def undo_move(self, user, event):
         """Move the offer back where ``event`` took it from, if it is still its latest move and the rules allow it."""
         Offer.objects.select_for_update().filter(pk=self.pk).get()
-        latest = self.latest_move()
-        if latest is None or latest.pk != event.pk or event.kind != OfferEvent.Kind.MOVE:
-            raise MoveRefused("Seul le dernier déplacement de l'offre peut être annulé.")
-        if event.from_structure is None:
-            raise MoveRefused(f"« {event.from_label} » n'existe plus : le déplacement ne peut pas être annulé.")
+        reason = self.undo_refusal_reason(user, event)
+        if reason:
+            raise MoveRefused(reason)
         return self.publish(user, {"structure": event.from_structure}, kind=OfferEvent.Kind.UNDO, undoes=event)
 
-    def undo_refusal_reason(self, user, event):
+    def undo_refusal_reason(self, user, event, latest=None):
+        """Why ``user`` may not undo ``event`` (French), or None. ``latest`` (the offer's latest move) spares a
+        query when the caller has it."""
         if event.kind != OfferEvent.Kind.MOVE:
             return "Seul un déplacement peut être annulé."
+        latest = latest or self.latest_move()
+        if latest is None or latest.pk != event.pk:
+            return "Seul le dernier déplacement de l'offre peut être annulé."
         if event.from_structure is None:
             return f"« {event.from_label} » n'existe plus : le déplacement ne peut pas être annulé."
         return self.move_refusal_reason(user, event.from_structure)

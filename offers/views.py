@@ -40,7 +40,7 @@ def offer_detail(request, pk):
     latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:
-        undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move)}
+        undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move, latest_move)}
     drafts = (
         list(offer.drafts.select_related("author", "champ_activite", "structure").order_by("-updated_at"))
         if offer.can_manage
@@ -253,11 +253,7 @@ def move_undo(request, pk, event_pk):
             "breadcrumb": offer_crumbs(offer, path, ("Annuler le déplacement", None)),
             "offer": offer,
             "event": event,
-            "refusal": (
-                "Seul le dernier déplacement de l'offre peut être annulé."
-                if getattr(offer.latest_move(), "pk", None) != event.pk
-                else offer.undo_refusal_reason(request.user, event)
-            ),
+            "refusal": offer.undo_refusal_reason(request.user, event),
         }
         return render_page(request, "offers/move_undo_confirm.html", context)
     try:

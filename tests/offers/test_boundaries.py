@@ -240,3 +240,13 @@ def test_an_ej_is_administered_only_when_all_its_eg_are(db):
     assert {in_81.pk, in_31.pk} == set(
         Structure.objects.etablissements_administered_by(both).values_list("pk", flat=True)
     )
+
+
+def test_only_the_latest_move_is_undoable_and_the_rule_says_so(tree):
+    offer, user = tree["offer"], tree["user"]
+    offer.move(user, tree["ufs"][2])
+    first = offer.latest_move()
+    offer.move(user, tree["ufs"][0])
+
+    assert offer.undo_refusal_reason(user, first) == "Seul le dernier déplacement de l'offre peut être annulé."
+    assert offer.undo_refusal_reason(user, offer.latest_move()) is None
