@@ -1,8 +1,10 @@
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from nomenclatures.models import CategorieEtablissement
 from structures import departements
 from structures.finess import FINESS_RE
+from structures.models import Structure
 
 
 class EtablissementFilterForm(forms.Form):
@@ -16,14 +18,17 @@ class EtablissementFilterForm(forms.Form):
     ej = forms.RegexField(label="Entité juridique (FINESS EJ)", regex=r"^[0-9][0-9AB][0-9]{7}$", required=False)
     tri = forms.ChoiceField(label="Trier par", required=False, choices=list(SORTS.items()))
 
-    def __init__(self, data, etablissements):
+    def __init__(self, data, etablissements, user):
         super().__init__(data)
-        codes = etablissements.order_by().values_list("departement", flat=True).distinct()
+        # Neither list reads the user's EG one by one: a national scope holds 50,000 of them.
+        codes = Structure.objects.departements_visible_to(user)
         self.fields["departement"].choices = [("", "Tous les départements")] + sorted(
             (code, f"{code} – {departements.name(code)}") for code in codes
         )
+        # One index probe per catégorie of the nomenclature (≈ 180) for a national scope, a semi-join over
+        # the few EG of a small one: the database picks.
         categories = CategorieEtablissement.objects.filter(
-            code__in=etablissements.order_by().values("categorie_id")
+            Exists(etablissements.order_by().filter(categorie_id=OuterRef("code")))
         ).order_by("code")
         self.fields["categorie"].choices = [("", "Toutes les catégories")] + [
             (categorie.code, str(categorie)) for categorie in categories

@@ -62,13 +62,9 @@ class EntiteJuridique(models.Model):
         return f"Entité juridique {self.finess_ej}"
 
 
-def habilitation_scope(user, roles):
-    """The Q on EG rows (tree roots) covered by ``user``'s habilitations with one of ``roles``.
-
-    The habilitations are read once per user instance (one small query per request) and inlined as
-    literal values: ``id IN (…) OR entite_juridique_id IN (…) OR departement IN (…)`` lets PostgreSQL
-    combine three index scans, where the same test written with subqueries scans every EG.
-    """
+def habilitation_sets(user, roles):
+    """(EG ids, EJ ids, départements) of ``user``'s habilitations with one of ``roles``, read from the
+    habilitations cached on the user instance (one small query per request)."""
     etablissements, entites, departements_ = set(), set(), set()
     for role, etablissement, entite, departement in user.habilitation_rows:
         if role in roles:
@@ -78,6 +74,17 @@ def habilitation_scope(user, roles):
     etablissements.discard(None)
     entites.discard(None)
     departements_.discard("")
+    return etablissements, entites, departements_
+
+
+def habilitation_scope(user, roles):
+    """The Q on EG rows (tree roots) covered by ``user``'s habilitations with one of ``roles``.
+
+    The habilitations are inlined as literal values: ``id IN (…) OR entite_juridique_id IN (…) OR
+    departement IN (…)`` lets PostgreSQL combine three index scans, where the same test written with
+    subqueries scans every EG.
+    """
+    etablissements, entites, departements_ = habilitation_sets(user, roles)
     return (
         Q(pk__in=sorted(etablissements))
         | Q(entite_juridique_id__in=sorted(entites))
@@ -143,6 +150,23 @@ class StructureQuerySet(TreeQuerySet):
 
     def etablissements_visible_to(self, user):
         return self.etablissements_in_scope_of(user, all_roles())
+
+    def departements_visible_to(self, user):
+        """The codes of the départements of the EG that ``user`` may read, without reading those EG: the
+        départements of their département habilitations, plus those of the EG of their EG and EJ
+        habilitations (as many rows as those cover). Every département for a superuser."""
+        if not (user.is_authenticated and user.is_active):
+            return set()
+        if user.is_superuser:
+            return set(departements.DEPARTEMENTS)
+        etablissements, entites, codes = habilitation_sets(user, all_roles())
+        if etablissements or entites:
+            covered = self.etablissements().filter(
+                Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
+            )
+            codes |= set(covered.order_by().values_list("departement", flat=True).distinct())
+        codes.discard("")
+        return codes
 
 
 class StructureManager(TreeManager.from_queryset(StructureQuerySet)):

@@ -1,10 +1,10 @@
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from offers.models import Offer
+from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
 from structures.forms import EtablissementFilterForm
 from structures.models import EntiteJuridique, Structure
@@ -36,14 +36,18 @@ def mes_etablissements(request):
     context = {
         "page_title": "Mes établissements",
         "breadcrumb": crumbs(("Mes établissements", None)),
-        "eg_count": etablissements.count(),
-        "ej_count": EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique")).count(),
+        "eg_count": bounded_count(etablissements),
+        "ej_count": bounded_count(EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique"))),
     }
     return render_page(request, "structures/mes_etablissements.html", context)
 
 
 def offers_per_tree():
-    """Number of offers in an EG's whole tree, for an EG row (``tree_id`` of the outer query)."""
+    """Number of offers in an EG's whole tree, for an EG row (``tree_id`` of the outer query).
+
+    A correlated subquery in the select list: computed for the rows of the page only, as keyset pagination
+    skips no row (with an OFFSET, it would be computed for every row skipped too).
+    """
     per_tree = (
         Offer.objects.filter(structure__tree_id=OuterRef("tree_id"))
         .order_by()
@@ -56,14 +60,14 @@ def offers_per_tree():
 
 def etablissement_list(request):
     etablissements = Structure.objects.etablissements_visible_to(request.user)
-    form = EtablissementFilterForm(request.GET or None, etablissements)
+    form = EtablissementFilterForm(request.GET or None, etablissements, request.user)
     if form.is_bound and not form.is_valid():
         rows = etablissements.none()
     else:
         rows = form.filter(etablissements) if form.is_bound else etablissements
-    ordering = Lower("name").desc() if form.sort == "-nom" else Lower("name").asc()
-    rows = rows.select_related("categorie").annotate(offer_count=offers_per_tree()).order_by(ordering, "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = rows.select_related("categorie").annotate(offer_count=offers_per_tree())
+    # Served by the index structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
+    page = KeysetPaginator(rows, Lower("name"), PAGE_SIZE, descending=form.sort == "-nom").page(request.GET)
     context = {
         "page_title": "Mes établissements géographiques (EG)",
         "breadcrumb": crumbs(
@@ -86,12 +90,10 @@ def entite_juridique_list(request):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    rows = (
-        EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique"))
-        .annotate(eg_count=Subquery(in_scope_per_ej))
-        .order_by("finess_ej")
+    rows = EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique")).annotate(
+        eg_count=Subquery(in_scope_per_ej)
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysetPaginator(rows, "finess_ej", PAGE_SIZE).page(request.GET)
     context = {
         "page_title": "Mes entités juridiques (EJ)",
         "breadcrumb": crumbs(

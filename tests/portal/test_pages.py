@@ -1,17 +1,19 @@
 """The structure manager's portal: permissions, HTMX fragments, filters, pagination, query counts."""
 
 import datetime
+import re
 from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from offers.models import Offer
+from structures import departements
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
 from tests.offers.factories import ContactFactory, OfferFactory
 from tests.structures.builders import big_etablissement, many_etablissements
-from tests.structures.factories import StructureFactory
+from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -329,6 +331,58 @@ def test_the_departement_and_categorie_choices_come_from_the_user_eg(client_for)
     assert [code for code, _ in form.fields["categorie"].choices] == ["", "109", "146", "365", "500"]
 
 
+@pytest.mark.parametrize(
+    ("habilitations", "expected"),
+    [
+        ([{"departement": "9C", "role": "referent"}, {"departement": "81", "role": "referent"}], ["", "81", "9C"]),
+        ([{"departement": "31", "role": "regulateur"}], ["", "31"]),
+        ([{"etablissement": EHPAD}], ["", "9C"]),
+        ([], [""]),
+    ],
+)
+def test_departement_choices_follow_the_habilitations(client, seed, habilitations, expected):
+    """A département habilitation gives its département without reading its EG (50,000 for a national scope)."""
+    user = UserFactory()
+    for fields in habilitations:
+        if "etablissement" in fields:
+            fields = {**fields, "etablissement": eg(fields["etablissement"])}
+        HabilitationFactory(user=user, **fields)
+    client.force_login(user)
+
+    form = client.get(reverse("etablissement_list")).context["form"]
+
+    assert [code for code, _ in form.fields["departement"].choices] == expected
+
+
+def test_a_superuser_chooses_among_every_departement_and_the_categories_in_use(client, seed):
+    client.force_login(UserFactory(is_superuser=True))
+
+    form = client.get(reverse("etablissement_list")).context["form"]
+
+    codes = [code for code, _ in form.fields["departement"].choices]
+    assert len(codes) == 1 + len(departements.DEPARTEMENTS) and {"2A", "81", "9C"} <= set(codes)
+    in_use = sorted(set(Structure.objects.etablissements().values_list("categorie_id", flat=True)))
+    assert [code for code, _ in form.fields["categorie"].choices] == ["", *in_use]
+
+
+def test_the_ej_list_pages_by_finess_ej(client, db):
+    ejs = [EtablissementFactory().entite_juridique for _ in range(30)]
+    user = UserFactory()
+    for ej in ejs:
+        HabilitationFactory(user=user, entite_juridique=ej)
+    client.force_login(user)
+    by_finess = sorted(ej.finess_ej for ej in ejs)
+
+    first = client.get(reverse("entite_juridique_list"))
+    second = client.get(reverse("entite_juridique_list") + pagination_links(first)["Page suivante"])
+    last = client.get(reverse("entite_juridique_list") + pagination_links(first)["Dernière page"])
+
+    assert [row.finess_ej for row in first.context["page"]] == by_finess[:25]
+    assert [row.finess_ej for row in second.context["page"]] == by_finess[25:]
+    assert [row.finess_ej for row in last.context["page"]] == by_finess[5:]
+    assert "30 entités juridiques" in first.text
+
+
 def test_a_filter_outside_the_choices_is_refused_in_french(client_for):
     response = client_for("gestionnaire").get(reverse("etablissement_list"), {"departement": "31"})
 
@@ -337,19 +391,109 @@ def test_a_filter_outside_the_choices_is_refused_in_french(client_for):
     assert "Aucun établissement ne correspond à votre recherche" in response.text
 
 
-def test_the_eg_list_paginates(client, db):
+def pagination_links(response):
+    """The pagination links of the rendered page, by label: what a person can click."""
+    nav = re.search(r'<nav role="navigation" class="fr-pagination.*?</nav>', response.text, re.S)
+    if nav is None:
+        return {}
+    return {
+        unescape(label): unescape(href)
+        for href, label in re.findall(
+            r'<a class="fr-pagination__link[^"]*"(?: rel="\w+")? href="([^"]+)"[^>]*>([^<]+)</a>', nav[0]
+        )
+    }
+
+
+def follow(client, response, label):
+    return client.get(reverse("etablissement_list") + pagination_links(response)[label])
+
+
+def numbered(*numbers):
+    return [f"ÉTABLISSEMENT EN NOMBRE {n:04d}" for n in numbers]
+
+
+@pytest.fixture
+def sixty(client, db):
     ej = many_etablissements(60)
-    user = HabilitationFactory(entite_juridique=ej).user
-    client.force_login(user)
+    client.force_login(HabilitationFactory(entite_juridique=ej).user)
+    return ej
 
+
+def test_the_eg_list_pages_by_the_links_of_the_page(client, sixty):
     first = client.get(reverse("etablissement_list"))
-    third = client.get(reverse("etablissement_list"), {"page": 3})
-    beyond = client.get(reverse("etablissement_list"), {"page": 99})
+    second = follow(client, first, "Page suivante")
+    third = follow(client, second, "Page suivante")
+    back = follow(client, third, "Page précédente")
 
-    assert len(listed(first)) == 25 and listed(first)[0] == "ÉTABLISSEMENT EN NOMBRE 0000"
-    assert listed(third) == [f"ÉTABLISSEMENT EN NOMBRE {n:04d}" for n in range(50, 60)]
-    assert listed(beyond) == listed(third)
-    assert "Page 1 sur 3" in first.text and "Page suivante" in first.text
+    assert listed(first) == numbered(*range(25)) and listed(second) == numbered(*range(25, 50))
+    assert listed(third) == numbered(*range(50, 60))
+    assert listed(back) == listed(second)
+    assert set(pagination_links(first)) == {"Page suivante", "Dernière page"}
+    assert set(pagination_links(third)) == {"Première page", "Page précédente"}
+    assert "60 établissements géographiques" in first.text
+
+
+def test_the_last_page_holds_the_last_rows_and_leads_back(client, sixty):
+    last = follow(client, client.get(reverse("etablissement_list")), "Dernière page")
+    before = follow(client, last, "Page précédente")
+    first = follow(client, before, "Page précédente")
+
+    assert listed(last) == numbered(*range(35, 60))
+    assert listed(before) == numbered(*range(10, 35))
+    assert listed(first) == numbered(*range(10))
+    assert set(pagination_links(first)) == {"Page suivante", "Dernière page"}  # the beginning is reached
+    assert listed(follow(client, last, "Première page")) == numbered(*range(25))
+
+
+def test_pages_keep_the_filters_and_the_descending_sort(client, sixty):
+    Structure.objects.filter(name__in=numbered(*range(0, 60, 2))).update(departement="31")
+    first = client.get(reverse("etablissement_list"), {"departement": "81", "tri": "-nom"})
+    second = follow(client, first, "Page suivante")
+
+    assert listed(first) == numbered(*range(59, 9, -2)) and listed(second) == numbered(*range(9, 0, -2))
+    assert "30 établissements géographiques correspondants aux filtres" in first.text
+
+
+def test_equal_names_are_each_listed_once(client, db):
+    """Ties on the sort key (the lowercased name) are broken by id: no row is skipped or repeated."""
+    ej = many_etablissements(55)
+    Structure.objects.filter(entite_juridique=ej).update(name="Même nom")
+    Structure.objects.filter(entite_juridique=ej, finess_et__endswith="7").update(name="MÊME NOM")
+    client.force_login(HabilitationFactory(entite_juridique=ej).user)
+    seen, response = [], client.get(reverse("etablissement_list"), {"tri": "-nom"})
+    while True:
+        seen += [row.pk for row in response.context["page"]]
+        if "Page suivante" not in pagination_links(response):
+            break
+        response = follow(client, response, "Page suivante")
+
+    assert sorted(seen) == sorted(Structure.objects.filter(entite_juridique=ej).values_list("pk", flat=True))
+    assert len(seen) == 55
+
+
+@pytest.mark.parametrize("cursor", ["٣", "1e3", "-4", "99999999999999999999999", "\u200b12", "0", "outside"])
+@pytest.mark.parametrize("param", ["apres", "avant"])
+def test_a_cursor_that_is_not_a_row_of_the_list_shows_the_first_page(client, sixty, seed, param, cursor):
+    """Hostile values, and the id of an EG outside the user's scope (it must not tell where its name sorts)."""
+    if cursor == "outside":
+        # Sorts in the middle of the user's list, were it one of its rows.
+        cursor = str(EtablissementFactory(name="ÉTABLISSEMENT EN NOMBRE 0030 BIS").pk)
+
+    response = client.get(reverse("etablissement_list"), {param: cursor})
+
+    assert response.status_code == 200
+    assert listed(response) == numbered(*range(25))
+
+
+def test_counts_stop_at_the_bound(client, sixty, monkeypatch):
+    monkeypatch.setattr("ror_portal.pagination.COUNT_LIMIT", 40)
+
+    response = client.get(reverse("etablissement_list"))
+    tiles = client.get(reverse("mes_etablissements"))
+
+    assert "Plus de 40 établissements géographiques" in response.text
+    assert "Plus de 40 établissements géographiques" in tiles.text
+    assert listed(follow(client, response, "Dernière page")) == numbered(*range(35, 60))
 
 
 def test_an_empty_eg_list_says_what_to_do(client, db):
@@ -405,7 +549,11 @@ PAGE_QUERIES = {
     "home": 2,
     "mes établissements": 5,
     "liste EG": 7,
+    "liste EG, page suivante": 7,
+    "liste EG, dernière page": 7,
+    "liste EG, recherche": 7,
     "liste EJ": 5,
+    "liste EJ, dernière page": 5,
     "eg": 6,
     "pole": 7,
     "uf": 7,
@@ -420,7 +568,11 @@ def test_pages_run_the_same_number_of_queries_at_every_size(client, sized, djang
         "home": reverse("home"),
         "mes établissements": reverse("mes_etablissements"),
         "liste EG": reverse("etablissement_list"),
+        "liste EG, page suivante": reverse("etablissement_list") + f"?apres={eg.pk}",
+        "liste EG, dernière page": reverse("etablissement_list") + "?fin=1",
+        "liste EG, recherche": reverse("etablissement_list") + "?q=nombre&tri=-nom",
         "liste EJ": reverse("entite_juridique_list"),
+        "liste EJ, dernière page": reverse("entite_juridique_list") + "?fin=1",
         "eg": reverse("structure_detail", args=[eg.pk]),
         "pole": reverse("structure_detail", args=[pole.pk]),
         "uf": reverse("structure_detail", args=[uf.pk]),

@@ -1,0 +1,140 @@
+"""Keyset pagination and bounded counts: a list's last page costs what its first page costs.
+
+``Paginator`` pages with ``OFFSET``: the database reads and throws away every row before the page (and
+computes their select list), so page 2,000 of a national list reads 50,000 rows. Here a page starts after
+(or ends before) the row whose id the link carries: ``WHERE key >= cursor_key AND (key > cursor_key OR
+id > cursor_id) ORDER BY key, id LIMIT n + 1`` is one range of an index on ``(key, id)``, wherever it
+starts. The cursor's key is read by a subquery (one index lookup) from the list itself, so a link carries
+only an id, and an id outside the list starts nothing (the first page is shown).
+
+Links: none (first page), ``apres=<id>`` (the rows after that row), ``avant=<id>`` (the rows before it),
+``fin=1`` (the last page). Page numbers are not known without counting every row before the page; the
+total is counted up to ``COUNT_LIMIT`` rows and shown as "plus de …" above it.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import F, Q, Subquery
+
+from ror_portal.converters import parse_id
+
+COUNT_LIMIT = 10_000
+CURSOR_PARAMS = ("apres", "avant", "fin", "page")  # "page": links of the former numbered pagination
+
+
+@dataclass(frozen=True)
+class BoundedCount:
+    """The number of rows of a queryset, counted up to ``limit`` (``capped`` when there are more)."""
+
+    value: int
+    capped: bool
+
+    def __bool__(self):
+        return self.value > 0
+
+    def __int__(self):
+        return self.value
+
+    @property
+    def text(self):
+        """ "25", "1 234" or "plus de 10 000" (French digit grouping)."""
+        number = f"{self.value:,}".replace(",", "\u00a0")
+        return f"plus de {number}" if self.capped else number
+
+
+def bounded_count(queryset, limit=None):
+    """Count at most ``limit`` (default ``COUNT_LIMIT``) + 1 rows: ``SELECT COUNT(*) FROM (… LIMIT n)``,
+    whatever the table's size."""
+    limit = COUNT_LIMIT if limit is None else limit
+    value = queryset.order_by()[: limit + 1].count()
+    return BoundedCount(min(value, limit), value > limit)
+
+
+@dataclass
+class KeysetPage:
+    object_list: list
+    count: BoundedCount
+    has_previous: bool
+    has_next: bool
+    previous_cursor: int | None
+    next_cursor: int | None
+    is_first: bool
+    is_last: bool
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    @property
+    def has_other_pages(self):
+        return self.has_previous or self.has_next
+
+
+class KeysetPaginator:
+    """Pages of ``queryset`` ordered by ``key`` (a field name or an expression), ties broken by ``pk``.
+
+    ``key`` and ``pk`` run in the same direction (both descending when ``descending``) so that one index on
+    ``(key, id)`` serves both orders, read forwards or backwards.
+    """
+
+    def __init__(self, queryset, key, per_page, descending=False):
+        self.queryset = queryset
+        self.key = F(key) if isinstance(key, str) else key
+        self.per_page = per_page
+        self.descending = descending
+
+    def page(self, params):
+        """The page the request's ``params`` (``request.GET``) ask for; a cursor that is not an id is ignored."""
+        after, before = parse_id(params.get("apres")), parse_id(params.get("avant"))
+        count = bounded_count(self.queryset)
+        page = self._page(count, after, before, last=params.get("fin") == "1")
+        if not page.object_list and (after or before):
+            # The cursor's row is gone (or was never in this list): start again from the first page.
+            return self._page(count, None, None, last=False)
+        return page
+
+    def _page(self, count, after, before, last):
+        if last:
+            rows, more = self._fetch(reverse=True)
+            return self._make(rows, count, has_previous=more, has_next=False, is_first=not more, is_last=True)
+        if before is not None:
+            rows, more = self._fetch(cursor=before, reverse=True)
+            return self._make(rows, count, has_previous=more, has_next=True, is_first=not more, is_last=False)
+        if after is not None:
+            rows, more = self._fetch(cursor=after)
+            return self._make(rows, count, has_previous=True, has_next=more, is_first=False, is_last=not more)
+        rows, more = self._fetch()
+        return self._make(rows, count, has_previous=False, has_next=more, is_first=True, is_last=not more)
+
+    def _fetch(self, cursor=None, reverse=False):
+        """``per_page`` rows after ``cursor`` (before it when ``reverse``) in display order, and whether more
+        lie beyond them."""
+        forwards = self.descending == reverse  # ascending key order when reading forwards
+        rows = self.queryset.annotate(_keyset_key=self.key)
+        if cursor is not None:
+            # Read from the list itself: a row outside it (another user's scope, other filters) is no cursor,
+            # and could otherwise tell where its name sorts.
+            cursor_key = Subquery(
+                self.queryset.order_by().filter(pk=cursor).annotate(_keyset_key=self.key).values("_keyset_key")[:1]
+            )
+            if forwards:
+                rows = rows.filter(Q(_keyset_key__gte=cursor_key), Q(_keyset_key__gt=cursor_key) | Q(pk__gt=cursor))
+            else:
+                rows = rows.filter(Q(_keyset_key__lte=cursor_key), Q(_keyset_key__lt=cursor_key) | Q(pk__lt=cursor))
+        order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
+        found = list(rows.order_by(*order)[: self.per_page + 1])
+        more = len(found) > self.per_page
+        found = found[: self.per_page]
+        return (found[::-1] if reverse else found), more
+
+    @staticmethod
+    def _make(rows, count, **flags):
+        return KeysetPage(
+            object_list=rows,
+            count=count,
+            previous_cursor=rows[0].pk if rows else None,
+            next_cursor=rows[-1].pk if rows else None,
+            **flags,
+        )
