@@ -42,22 +42,15 @@ class OfferQuerySet(models.QuerySet):
         """Offers that ``user`` may open: managers and régulateurs."""
         return self.filter(structure__in=Structure.objects.visible_to(user))
 
-    def restricted_visible_to(self, user):
-        """Offers whose restricted details ``user`` may read: contacts "Visible régulation et gestion de
-        crise" and everything about a sensitive unit. The arrêté du 26 décembre 2023 reserves them to
-        regulation and crisis profiles; the EG's own responsables and its référents keep them up to date.
-        """
-        from accounts.models import Habilitation
-
-        roles = [Habilitation.Role.RESPONSABLE, Habilitation.Role.REFERENT, Habilitation.Role.REGULATEUR]
-        return self.filter(structure__in=Structure.objects.in_scope_of(user, roles))
-
     def with_access(self, user):
-        """Annotate ``can_manage`` and ``can_read_restricted`` for ``user`` (in the same query)."""
-        return self.annotate(
-            can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))),
-            can_read_restricted=Exists(Offer.objects.restricted_visible_to(user).filter(pk=OuterRef("pk"))),
-        )
+        """Annotate ``can_manage`` for ``user`` (in the same query).
+
+        Whoever may open an offer also reads its restricted details (contacts "Visible régulation et gestion
+        de crise", everything about a sensitive unit): the arrêté du 26 décembre 2023 reserves them to
+        regulation and crisis profiles, and the EG's responsables and its référents keep them up to date;
+        those are the portal's only roles. Client systems of the FHIR API are filtered by level.
+        """
+        return self.annotate(can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))))
 
 
 class OfferPartQuerySet(models.QuerySet):

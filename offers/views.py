@@ -33,8 +33,6 @@ def offer_detail(request, pk):
     contacts = offer.contacts.select_related("fonction", "nature", "confidentialite").prefetch_related(
         Prefetch("telecoms", queryset=Telecom.objects.select_related("confidentialite"))
     )
-    if not offer.can_read_restricted:
-        contacts = contacts.exclude(confidentialite_id=Offer.RESTRICTED_LEVEL)
     path = list(offer.structure.get_ancestors(include_self=True))
     events = list(offer.events.select_related("author", "from_structure", "to_structure")[:50])
     latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
@@ -54,7 +52,6 @@ def offer_detail(request, pk):
         "offer": offer,
         "activites": list(offer.activites.all()),
         "contacts": list(contacts),
-        "show_details": offer.can_read_restricted or not offer.unite_sensible,
         "events": events,
         "undo": undo,
         "drafts": drafts,

@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from offers.models import Offer
 from structures import departements
@@ -215,18 +216,26 @@ def test_a_sensitive_unit_shows_its_details_to_the_entitled_profiles(client_for,
     assert "Soins intensifs spécialisés cardiologie (USIC) (354)" in response.text
 
 
-def test_restricted_details_are_for_the_eg_profiles_only(seed, demo_user):
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("gestionnaire", 200), ("autre", 404), ("referent", 200), ("regulateur", 200), ("ailleurs", 404)],
+)
+def test_whoever_opens_an_offer_reads_its_restricted_contacts(client, seed, demo_user, username, status):
+    """Level 3 ("Visible régulation et gestion de crise") is for the régulateurs and the EG's responsables and
+    référents: the portal's only roles. A user outside the EG's scope gets no page at all."""
     usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
-    no_habilitation = UserFactory()
-    other_eg = HabilitationFactory(etablissement=eg(CH_ALBI)).user
-    other_departement = HabilitationFactory(regulateur=True, departement="31").user
+    assert usic.contacts.filter(confidentialite_id=Offer.RESTRICTED_LEVEL).exists()
+    user = (
+        HabilitationFactory(regulateur=True, departement="31").user if username == "ailleurs" else demo_user(username)
+    )
+    client.force_login(user)
 
-    users = [*map(demo_user, ("gestionnaire", "autre", "referent", "regulateur"))]
-    users += [no_habilitation, other_eg, other_departement]
+    response = client.get(reverse("offer_detail", args=[usic.pk]))
 
-    allowed = {user.username for user in users if Offer.objects.restricted_visible_to(user).filter(pk=usic.pk).exists()}
-
-    assert allowed == {"gestionnaire", "referent", "regulateur"}
+    assert response.status_code == status
+    if status == 200:
+        restricted = usic.contacts.get(confidentialite_id=Offer.RESTRICTED_LEVEL)
+        assert escape(restricted.nom) in response.text
 
 
 def test_the_regulation_level_is_not_shown_with_the_red_error_badge(client_for):
