@@ -285,8 +285,10 @@ def offer_picker(request, pk):
         shown = get_object_or_404(policy.picker_structures(), pk=shown_pk)
         ancestors = list(shown.get_ancestors())
         parent = ancestors[-1] if ancestors else None
-        entries = [picker_entry(policy, child, [*ancestors, shown]) for child in shown.children.order_by("lft")]
-        truncated = False
+        # A level of a big EG may hold hundreds of units: the first ones, and the search for the others.
+        children = list(shown.children.order_by("lft")[: PICKER_LIMIT + 1])
+        entries = [picker_entry(policy, child, [*ancestors, shown]) for child in children[:PICKER_LIMIT]]
+        truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
     results = picker_search(policy, query) if query else None
     refusal = policy.refusal(shown, ancestors) if shown is not None else None

@@ -534,6 +534,20 @@ def test_without_javascript_the_picker_is_a_page_and_the_form_keeps_what_was_typ
     assert unchanged(usic)
 
 
+def test_a_level_of_hundreds_of_units_lists_the_first_hundred_and_points_to_the_search(client, db):
+    eg = big_etablissement(poles=1, ufs_per_pole=150, offers_per_uf=1)
+    pole = Structure.objects.get(parent=eg)
+    offer = Offer.objects.filter(structure__tree_id=eg.tree_id).first()
+    user = HabilitationFactory(etablissement=eg).user
+    client.force_login(user)
+
+    response = client.get(reverse("offer_picker", args=[offer.pk]), {"noeud": pole.pk})
+
+    names = [entry["node"].name for entry in response.context["entries"]]
+    assert names == list(pole.children.order_by("lft").values_list("name", flat=True)[:100])
+    assert "Seules les premières structures sont listées : utilisez la recherche" in unescape(response.text)
+
+
 PICKER_SIZES = {"petit": (2, 3, 2), "grand": (20, 30, 40)}  # pôles, UF per pôle, other EG of the user
 
 
