@@ -18,7 +18,7 @@ from django.db.models import F, Q, Subquery
 
 from ror_portal.converters import parse_id
 
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 CURSOR_PARAMS = ("apres", "avant", "fin", "page")  # "page": links of the former numbered pagination
 
 
@@ -46,7 +46,8 @@ def bounded_count(queryset, limit=None):
     """Count at most ``limit`` (default ``COUNT_LIMIT``) + 1 rows: ``SELECT COUNT(*) FROM (… LIMIT n)``,
     whatever the table's size."""
     limit = COUNT_LIMIT if limit is None else limit
-    value = queryset.order_by()[: limit + 1].count()
+    # values("pk"): the select list of the rows counted holds no annotation (e.g. a per-row subquery).
+    value = queryset.order_by().values("pk")[: limit + 1].count()
     return BoundedCount(min(value, limit), value > limit)
 
 
