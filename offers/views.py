@@ -17,6 +17,10 @@ from structures.views import structure_crumbs
 
 PICKER_LIMIT = 100
 SEARCH_LIMIT = 20
+# Name searches use trigram indexes on PostgreSQL, which need three characters: a shorter term would read
+# every structure of a national scope.
+SEARCH_MIN_LENGTH = 3
+SEARCH_TOO_SHORT = f"Saisissez au moins {SEARCH_MIN_LENGTH} caractères du nom de la structure."
 
 
 def offer_crumbs(offer, path, *tail):
@@ -290,7 +294,8 @@ def offer_picker(request, pk):
         entries = [picker_entry(policy, child, [*ancestors, shown]) for child in children[:PICKER_LIMIT]]
         truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
-    results = picker_search(policy, query) if query else None
+    search_error = SEARCH_TOO_SHORT if query and len(query) < SEARCH_MIN_LENGTH else None
+    results = picker_search(policy, query) if query and not search_error else None
     refusal = policy.refusal(shown, ancestors) if shown is not None else None
     context = {
         "offer": offer,
@@ -305,6 +310,7 @@ def offer_picker(request, pk):
         "location_note": location_note(shown, refusal, entries),
         "categorie": policy.source.categorie,
         "query": query,
+        "search_error": search_error,
         "results": results,
         "edit_url": edit_url(offer),
         "picker_base": reverse("offer_picker", args=[offer.pk]),

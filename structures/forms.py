@@ -34,10 +34,20 @@ class EtablissementFilterForm(forms.Form):
             (categorie.code, str(categorie)) for categorie in categories
         ]
 
+    NAME_MIN_LENGTH = 3  # trigram indexes (PostgreSQL) need three characters; fewer would read every EG
+
+    def clean_q(self):
+        term = self.cleaned_data["q"].strip()
+        if term and not FINESS_RE.match(term.upper()) and len(term) < self.NAME_MIN_LENGTH:
+            raise forms.ValidationError(
+                f"Saisissez au moins {self.NAME_MIN_LENGTH} caractères du nom, ou un numéro FINESS à 9 caractères."
+            )
+        return term
+
     def filter(self, queryset):
         data = self.cleaned_data
         if data["q"]:
-            term = data["q"].strip()
+            term = data["q"]
             if FINESS_RE.match(term.upper()):
                 queryset = queryset.filter(finess_et=term.upper())
             else:

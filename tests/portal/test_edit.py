@@ -469,6 +469,14 @@ def test_the_picker_search_finds_eligible_structures_with_their_path(client_for,
     assert not any(name == "Cardiologie" and path.count("›") == 1 for name, path in results.items())  # pôle
 
 
+def test_the_picker_search_needs_three_characters(client_for, usic):
+    response = client_for("gestionnaire").get(reverse("offer_picker", args=[usic.pk]), {"q": "ca"})
+
+    assert response.context["results"] is None
+    assert "Saisissez au moins 3 caractères du nom de la structure." in unescape(response.text)
+    assert 'aria-describedby="picker-q-erreur"' in response.text
+
+
 def test_the_picker_in_the_modal_gets_its_fragment_only(client_for, usic):
     response = client_for("gestionnaire").get(
         reverse("offer_picker", args=[usic.pk]), {"noeud": node("Cardiologie").pk, "modale": "1"},

@@ -392,6 +392,14 @@ def test_the_ej_list_pages_by_finess_ej(client, db):
     assert "30 entités juridiques" in first.text
 
 
+@pytest.mark.parametrize("term", ["ab", " a ", "é"])
+def test_a_name_search_needs_three_characters(client_for, term):
+    response = client_for("gestionnaire").get(reverse("etablissement_list"), {"q": term})
+
+    assert listed(response) == []
+    assert "Saisissez au moins 3 caractères du nom, ou un numéro FINESS à 9 caractères." in unescape(response.text)
+
+
 def test_a_filter_outside_the_choices_is_refused_in_french(client_for):
     response = client_for("gestionnaire").get(reverse("etablissement_list"), {"departement": "31"})
 
