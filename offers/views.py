@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,6 +17,7 @@ from structures.views import structure_crumbs
 
 PICKER_LIMIT = 100
 SEARCH_LIMIT = 20
+SEARCH_WINDOW = 500
 # Name searches use trigram indexes on PostgreSQL, which need three characters: a shorter term would read
 # every structure of a national scope.
 SEARCH_MIN_LENGTH = 3
@@ -295,7 +296,7 @@ def offer_picker(request, pk):
         truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
     search_error = SEARCH_TOO_SHORT if query and len(query) < SEARCH_MIN_LENGTH else None
-    results = picker_search(policy, query) if query and not search_error else None
+    results, too_many = picker_search(policy, query) if query and not search_error else (None, False)
     refusal = policy.refusal(shown, ancestors) if shown is not None else None
     context = {
         "offer": offer,
@@ -312,6 +313,7 @@ def offer_picker(request, pk):
         "query": query,
         "search_error": search_error,
         "results": results,
+        "too_many": too_many,
         "edit_url": edit_url(offer),
         "picker_base": reverse("offer_picker", args=[offer.pk]),
     }
@@ -356,15 +358,23 @@ def picker_entry(policy, node, ancestors):
 
 
 def picker_search(policy, query):
-    """Eligible structures whose name contains ``query``, with their path (two queries in all)."""
+    """Eligible structures whose name contains ``query``, with their path (two queries in all), and whether
+    the search found too many to sort them all.
+
+    A frequent term ("hospitalisation") matches tens of thousands of structures of a national scope, and no
+    index yields matches of a substring in name order: the search sorts the first ``SEARCH_WINDOW`` matches
+    found (a trigram index scan that stops there) and asks for a more precise term when there are more.
+    """
+    window = policy.picker_structures().filter(name__icontains=query).order_by().values("pk")[: SEARCH_WINDOW + 1]
     found = list(
-        policy.picker_structures()
-        .filter(name__icontains=query)
+        Structure.objects.filter(pk__in=window)
+        .annotate(candidates=Window(Count("pk")))  # how many the window holds, in the same query
         .select_related("categorie")
-        .order_by("name", "pk")[:SEARCH_LIMIT]
+        .order_by("name", "pk")[: min(SEARCH_LIMIT, SEARCH_WINDOW)]
     )
     if not found:
-        return []
+        return [], False
+    too_many = found[0].candidates > SEARCH_WINDOW
     condition = Q()
     for node in found:
         condition |= Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
@@ -376,4 +386,4 @@ def picker_search(policy, query):
         ancestors = [a for a in above if a.tree_id == node.tree_id and a.lft < node.lft and a.rght > node.rght]
         if policy.refusal(node, ancestors) is None:
             results.append({"node": node, "path": " › ".join(a.name for a in [*ancestors, node])})
-    return results
+    return results, too_many

@@ -477,6 +477,29 @@ def test_the_picker_search_needs_three_characters(client_for, usic):
     assert 'aria-describedby="picker-q-erreur"' in response.text
 
 
+@pytest.mark.parametrize(("window", "too_many"), [(5, True), (40, False)])
+def test_a_frequent_term_sorts_a_bounded_window_and_asks_for_more_precision(client, db, monkeypatch, window, too_many):
+    monkeypatch.setattr("offers.views.SEARCH_WINDOW", window)
+    eg = big_etablissement(poles=1, ufs_per_pole=30, offers_per_uf=0)
+    home = big_etablissement(poles=1, ufs_per_pole=1, offers_per_uf=1)  # the offer's EG, same catégorie
+    offer = Offer.objects.get(structure__tree_id=home.tree_id)
+    user = HabilitationFactory(etablissement=eg).user
+    HabilitationFactory(user=user, etablissement=home)
+    client.force_login(user)
+
+    response = client.get(reverse("offer_picker", args=[offer.pk]), {"q": "UF 000-0"})
+
+    names = [result["node"].name for result in response.context["results"]]
+    # The 30 UF of the EG match, and the offer's own UF 000-000 in its EG (never a result).
+    if too_many:
+        assert 0 < len(names) <= window and names == sorted(names)
+        assert set(names) <= {f"UF 000-{n:03d}" for n in range(30)}
+    else:
+        # 20 rows sorted, the offer's own UF among them then left out.
+        assert names == [f"UF 000-{n:03d}" for n in range(19)]
+    assert ("précisez votre recherche" in response.text) is too_many
+
+
 def test_the_picker_in_the_modal_gets_its_fragment_only(client_for, usic):
     response = client_for("gestionnaire").get(
         reverse("offer_picker", args=[usic.pk]), {"noeud": node("Cardiologie").pk, "modale": "1"},
