@@ -20,6 +20,15 @@ from structures import departements
 
 
 class EntiteJuridiqueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """EJ with at least one EG that ``user`` may read (the portal's "Mes entités juridiques (EJ)").
+
+        ``EXISTS`` per EJ, not ``id IN (EG in scope)``: a bounded count or a page of a national scope then
+        probes one EJ at a time and stops, where the ``IN`` merges every EG of the scope first.
+        """
+        etablissements = Structure.objects.etablissements_visible_to(user)
+        return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
+
     def touching_territory_of(self, user):
         """EJ with at least one EG that ``user`` administers as a référent: shown to them, read-only when shared."""
         if user.is_superuser:

@@ -37,7 +37,7 @@ def mes_etablissements(request):
         "page_title": "Mes établissements",
         "breadcrumb": crumbs(("Mes établissements", None)),
         "eg_count": bounded_count(etablissements),
-        "ej_count": bounded_count(EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique"))),
+        "ej_count": bounded_count(EntiteJuridique.objects.visible_to(request.user)),
     }
     return render_page(request, "structures/mes_etablissements.html", context)
 
@@ -90,9 +90,7 @@ def entite_juridique_list(request):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    rows = EntiteJuridique.objects.filter(pk__in=etablissements.values("entite_juridique")).annotate(
-        eg_count=Subquery(in_scope_per_ej)
-    )
+    rows = EntiteJuridique.objects.visible_to(request.user).annotate(eg_count=Subquery(in_scope_per_ej))
     page = KeysetPaginator(rows, "finess_ej", PAGE_SIZE).page(request.GET)
     context = {
         "page_title": "Mes entités juridiques (EJ)",
