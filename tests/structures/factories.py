@@ -7,7 +7,7 @@ class EntiteJuridiqueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EntiteJuridique
 
-    finess_ej = factory.Sequence(lambda n: f"81{n:07d}")
+    finess_ej = factory.Sequence(lambda n: f"99{n:07d}")  # no real EJ: the seed data holds 81…
     raison_sociale = factory.Sequence(lambda n: f"ENTITÉ JURIDIQUE {n}")
 
 
