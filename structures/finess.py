@@ -16,6 +16,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from nomenclatures.models import CategorieEtablissement
 from structures.models import EntiteJuridique, Structure
@@ -230,22 +231,21 @@ class FinessImport:
     def write(self, rows):
         ej_ids = self.entites_juridiques({row["finess_ej"] for row in rows})
         existing = {
-            eg.finess_et: eg
-            for eg in Structure.objects.filter(finess_et__in=[row["finess_et"] for row in rows]).only(
-                "id", "finess_et", *IMPORTED_FIELDS
-            )
+            finess_et: (pk, dict(zip(IMPORTED_FIELDS, current, strict=True)))
+            for pk, finess_et, *current in Structure.objects.filter(
+                finess_et__in=[row["finess_et"] for row in rows]
+            ).values_list("id", "finess_et", *IMPORTED_FIELDS)
         }
-        to_create, to_update = [], []
+        to_create, to_update = [], {}
         for row in rows:
             values = {name: row[name] for name in IMPORTED_FIELDS if name in row}
             values["entite_juridique_id"] = ej_ids[row["finess_ej"]]
-            eg = existing.get(row["finess_et"])
-            if eg is None:
+            if row["finess_et"] not in existing:
                 to_create.append(values | {"finess_et": row["finess_et"], "name": row["raison_sociale"]})
-            elif any(getattr(eg, name) != value for name, value in values.items()):
-                for name, value in values.items():
-                    setattr(eg, name, value)
-                to_update.append(eg)
+                continue
+            pk, current = existing[row["finess_et"]]
+            if values != current:
+                to_update[pk] = values
             else:
                 self.report.unchanged += 1
         if to_create:
@@ -257,9 +257,42 @@ class FinessImport:
                 for i, values in enumerate(to_create)
             )
         if to_update:
-            Structure.objects.bulk_update(to_update, IMPORTED_FIELDS)
+            self.update(to_update)
         self.report.created += len(to_create)
         self.report.updated += len(to_update)
+
+    @staticmethod
+    def update(changes):
+        """Write ``changes`` (EG id -> its FINESS values) in one ``UPDATE … FROM`` a temporary table of them.
+
+        The cost follows the changed rows only. ``bulk_update()`` built a ``CASE WHEN id = … THEN …`` per
+        field over the batch's changed rows: 3 to 9 ms a row, mostly spent in Python building the
+        expressions (a 20 %-changed national file took minutes). SQLite (3.33+) and PostgreSQL both run
+        this SQL; the changed rows also get a new ``updated_at``, the unchanged ones are not written.
+        """
+        quote = connection.ops.quote_name
+        fields = [Structure._meta.get_field(name) for name in IMPORTED_FIELDS]
+        updated_at = Structure._meta.get_field("updated_at")
+        table, pk = quote(Structure._meta.db_table), quote(Structure._meta.pk.column)
+        columns = ", ".join([pk, *(quote(field.column) for field in fields)])
+        placeholders = ", ".join(["%s"] * (len(fields) + 1))
+        assignments = ", ".join(f"{quote(field.column)} = finess_changes.{quote(field.column)}" for field in fields)
+        with connection.cursor() as cursor:
+            # Same column types as the table's, on both databases.
+            cursor.execute(f"CREATE TEMPORARY TABLE finess_changes AS SELECT {columns} FROM {table} WHERE 1 = 0")
+            cursor.executemany(
+                f"INSERT INTO finess_changes ({columns}) VALUES ({placeholders})",
+                [
+                    [eg_id, *(field.get_db_prep_value(values[field.attname], connection) for field in fields)]
+                    for eg_id, values in changes.items()
+                ],
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {assignments}, {quote(updated_at.column)} = %s "
+                f"FROM finess_changes WHERE {table}.{pk} = finess_changes.{pk}",
+                [updated_at.get_db_prep_value(timezone.now(), connection)],
+            )
+            cursor.execute("DROP TABLE finess_changes")
 
     def entites_juridiques(self, numbers):
         ids = dict(EntiteJuridique.objects.filter(finess_ej__in=numbers).values_list("finess_ej", "id"))

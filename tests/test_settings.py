@@ -1,7 +1,9 @@
 """Safe defaults: production settings unless DEBUG=true is asked for, database timeouts below gunicorn's."""
 
+import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -22,7 +24,8 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 def run_python(code, **env):
     """Run ``code`` in a fresh interpreter whose environment has none of the portal's settings but ``env``."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    portal = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CONN_MAX_AGE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in portal and not k.startswith("DB_")}
     clean.update(env, DJANGO_SETTINGS_MODULE="ror_portal.settings")
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
@@ -83,11 +86,17 @@ def short_lock_timeout():
     """Reconnect with a 300 ms lock_timeout, through the same OPTIONS as the settings (not a 5 s wait)."""
     options = connection.settings_dict["OPTIONS"]
     saved = options["options"]
-    connection.close()
+    reconnect()
     options["options"] = re.sub(r"lock_timeout=\d+", "lock_timeout=300", saved)
     yield
-    connection.close()
+    reconnect()
     options["options"] = saved
+
+
+def reconnect():
+    """The next query opens a new connection (with DB_POOL=true, the pool's connections are closed too)."""
+    connection.close()
+    connection.close_pool()
 
 
 @postgresql_only
@@ -124,3 +133,102 @@ def test_a_request_blocked_by_a_lock_ends_on_the_french_error_page(short_lock_ti
     assert response.status_code == 500
     assert "Erreur inattendue" in response.content.decode()
     assert elapsed < 3
+
+
+# Settings only: nothing connects to this server.
+POSTGRES_URL = "postgres://ror:secret@db.invalid:5432/ror"
+
+
+def database_settings(**env):
+    result = run_python(
+        "import json; from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(json.dumps({key: db[key] for key in ('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS', 'OPTIONS')}))",
+        DEBUG="true",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_connections_are_persistent_checked_and_without_jit():
+    db = database_settings(DATABASE_URL=POSTGRES_URL)
+
+    assert db["CONN_MAX_AGE"] == 60
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["OPTIONS"] == {"options": "-c statement_timeout=20000 -c lock_timeout=5000 -c jit=off"}
+
+
+def test_jit_can_be_given_back():
+    db = database_settings(DATABASE_URL=POSTGRES_URL, DB_JIT="true")
+
+    assert db["OPTIONS"]["options"] == "-c statement_timeout=20000 -c lock_timeout=5000"
+
+
+def test_the_connection_pool_replaces_persistent_connections():
+    db = database_settings(DATABASE_URL=POSTGRES_URL, DB_POOL="true", CONN_MAX_AGE="60")
+
+    assert db["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4}
+    assert db["CONN_MAX_AGE"] == 0
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert "-c jit=off" in db["OPTIONS"]["options"]
+
+
+def test_the_pool_size_comes_from_the_environment():
+    db = database_settings(DATABASE_URL=POSTGRES_URL, DB_POOL="true", DB_POOL_MIN_SIZE="2", DB_POOL_MAX_SIZE="8")
+
+    assert db["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 8}
+
+
+def test_the_pool_needs_postgresql():
+    result = run_python("import django; django.setup()", DEBUG="true", DB_POOL="true")
+
+    assert result.returncode != 0
+    assert "DB_POOL=true needs PostgreSQL" in result.stderr
+
+
+def test_the_deploy_check_passes_with_the_pool():
+    result = run_python(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="example.org",
+        DATABASE_URL=POSTGRES_URL,
+        DB_POOL="true",
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+
+        assert cursor.fetchone()[0] == "off"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_pooled_connection_is_reused_from_one_request_to_the_next():
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    code = (
+        "import django; django.setup(); from django.db import connection\n"
+        "pids = []\n"
+        "for _ in range(3):\n"  # three requests: Django closes (gives back) the connection at the end of each
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT pg_backend_pid(), count(*) FROM django_migrations')\n"
+        "        pids.append(cursor.fetchone()[0])\n"
+        "    connection.close()\n"
+        "print(connection.pool is not None, len(set(pids)))"
+    )
+
+    # One connection at most: at start-up the first request may otherwise open a second one while the pool
+    # still connects its first.
+    pooled = run_python(code, DEBUG="true", DATABASE_URL=url, DB_POOL="true", DB_POOL_MAX_SIZE="1")
+    unpooled = run_python(code, DEBUG="true", DATABASE_URL=url, CONN_MAX_AGE="0")
+
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.split() == ["True", "1"]
+    assert unpooled.stdout.split() == ["False", "3"], unpooled.stderr

@@ -1,5 +1,6 @@
 """manage.py import_finess on the real files and on broken input."""
 
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -42,6 +43,12 @@ def snapshot():
     return sorted(
         Structure.objects.values_list(*["finess_et", "name", *finess.IMPORTED_FIELDS, "tree_id", "lft", "rght"])
     )
+
+
+def finess_values():
+    """The FINESS-owned values of every EG, its EJ by number (ids differ from one import to another)."""
+    fields = [name for name in finess.IMPORTED_FIELDS if name != "entite_juridique_id"]
+    return sorted(Structure.objects.values_list("finess_et", "entite_juridique__finess_ej", *fields))
 
 
 def test_the_real_tarn_rows_are_imported():
@@ -97,6 +104,57 @@ def test_an_update_changes_finess_cells_but_keeps_the_portal_name(tmp_path):
         "CL C. BERNARD",
         "DU PERE COLOMBIER",
     )
+
+
+def test_an_update_writes_the_new_values_of_the_changed_rows_and_nothing_else(tmp_path):
+    lines = [line_with(CLAUDE_BERNARD, nofinesset=f"81000{n}224") for n in range(4)]
+    run(write(tmp_path, lines))
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    Structure.objects.update(updated_at=long_ago)
+    lines[0] = line_with(lines[0], telephone="0563000000")
+    lines[1] = line_with(  # several fields of every kind: text, date, category, a new EJ
+        lines[1], rs="CL C. BERNARD", ligneacheminement="81990 CAMBON", dateouv="1990-01-02", categetab="109",
+        nofinessej="810099903",
+    )  # fmt: skip
+    new_file = write(tmp_path, lines)
+
+    out, _ = run(new_file)
+
+    assert "0 établissement(s) créé(s), 2 mis à jour, 2 inchangé(s)" in out
+    assert "1 entité(s) juridique(s) créée(s)" in out
+    updated_at = dict(Structure.objects.values_list("finess_et", "updated_at"))
+    assert updated_at["810000224"] > long_ago and updated_at["810001224"] > long_ago
+    assert updated_at["810002224"] == updated_at["810003224"] == long_ago  # not written
+    updated = finess_values()
+    Structure.objects.all().delete()
+    EntiteJuridique.objects.all().delete()
+    run(new_file)
+    assert updated == finess_values()  # as a fresh import of the new file
+
+
+def test_an_update_batch_costs_the_same_queries_whatever_changed(tmp_path, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(finess, "BATCH_SIZE", 100)
+    lines = [line_with(CLAUDE_BERNARD, nofinesset=f"81{n:07d}") for n in range(300)]
+    run(write(tmp_path, lines))
+    new_values = {
+        "rs": lambda n: f"CLINIQUE {n}",
+        "voie": lambda n: f"RUE {n}",
+        "telephone": lambda n: f"05{n:08d}",
+        "dateouv": lambda n: f"19{10 + n % 90}-01-01",
+        "categetab": lambda n: "109",
+    }
+    columns = list(new_values)
+    for n in range(300):  # one or two fields each, in 15 different combinations
+        changed = {columns[n % 5], columns[n // 5 % 5]}
+        lines[n] = line_with(lines[n], **{column: new_values[column](n) for column in changed})
+    new_file = write(tmp_path, lines)
+
+    # The categories once, then per batch of 100: a savepoint, the EJ, the existing EG, the temporary table
+    # of the changes (create, fill, update from it, drop) and the savepoint's release.
+    with django_assert_num_queries(1 + 3 * 8):
+        out, _ = run(new_file)
+
+    assert "300 mis à jour" in out
 
 
 def test_departement_filter(tmp_path):
