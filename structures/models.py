@@ -34,7 +34,9 @@ class EntiteJuridiqueQuerySet(models.QuerySet):
         """EJ with at least one EG that ``user`` administers as a référent: shown to them, read-only when shared."""
         if user.is_superuser:
             return self.all()
-        return self.filter(pk__in=Structure.objects.etablissements_administered_by(user).values("entite_juridique"))
+        # EXISTS per EJ (as ``visible_to``): a page of a national territory probes one EJ at a time.
+        etablissements = Structure.objects.etablissements_administered_by(user)
+        return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
 
     def administered_by(self, user):
         """EJ lying entirely inside ``user``'s territory: at least one EG, and every EG administered by them.
