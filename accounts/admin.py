@@ -4,7 +4,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Habilitation, User, referent_departements
 from structures import departements
-from structures.admin_scope import TerritoryDeletionMixin, TerritoryInlineMixin, is_admin_user
+from structures.admin_scope import (
+    BoundedChangeListMixin,
+    TerritoryDeletionMixin,
+    TerritoryInlineMixin,
+    cached_per_request,
+    is_admin_user,
+)
 from structures.models import EntiteJuridique, Structure
 
 
@@ -76,12 +82,13 @@ class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(TerritoryDeletionMixin, DjangoUserAdmin):
+class UserAdmin(BoundedChangeListMixin, TerritoryDeletionMixin, DjangoUserAdmin):
     """Accounts: a référent sees those with a habilitation in their territory, and manages (password,
     activation, deletion, habilitations) only those lying entirely inside it (``User.objects.administered_by``)."""
 
     inlines = [HabilitationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
+    sortable_by = ["username"]  # unique, indexed: the default order (searches use trigram indexes)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Identité", {"fields": ("first_name", "last_name", "email")}),
@@ -99,7 +106,11 @@ class UserAdmin(TerritoryDeletionMixin, DjangoUserAdmin):
         return super().get_queryset(request).visible_in_admin_to(request.user)
 
     def is_administered(self, request, obj):
-        return User.objects.administered_by(request.user).filter(pk=obj.pk).exists()
+        return cached_per_request(
+            request,
+            ("administered", User, obj.pk),
+            lambda: User.objects.administered_by(request.user).filter(pk=obj.pk).exists(),
+        )
 
     def has_module_permission(self, request):
         return is_admin_user(request.user)

@@ -89,9 +89,11 @@ class HabilitationQuerySet(models.QuerySet):
     def _in_territory(self, user, entites_juridiques):
         if user.is_superuser:
             return self.all()
+        # One probe per habilitation row (its EG, its EJ), not a hash of every EG of a national territory.
+        etablissements = Structure.objects.etablissements_administered_by(user)
         return self.filter(
-            Q(etablissement__in=Structure.objects.etablissements_administered_by(user))
-            | Q(entite_juridique__in=entites_juridiques)
+            Exists(etablissements.filter(pk=OuterRef("etablissement_id")))
+            | Exists(entites_juridiques.filter(pk=OuterRef("entite_juridique_id")))
             | Q(departement__in=referent_departements(user))
         )
 

@@ -1,10 +1,10 @@
 from django.contrib import admin
 
 from nomenclatures import models
-from structures.admin_scope import is_admin_user
+from structures.admin_scope import BoundedChangeListMixin, is_admin_user
 
 
-class ReadOnlyNomenclatureAdmin(admin.ModelAdmin):
+class ReadOnlyNomenclatureAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     """Nomenclatures come from the NOS files: référents read them, nobody edits them here."""
 
     list_display = ["code", "label", "in_ror"]

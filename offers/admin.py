@@ -65,7 +65,9 @@ class OfferAdmin(TerritoryAdmin):
     list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "updated_at"]
     list_select_related = ["structure", "champ_activite"]
     list_filter = ["champ_activite", "unite_sensible"]
-    search_fields = ["nom", "identifiant"]
+    search_fields = ["nom", "identifiant"]  # trigram indexes (offers/migrations/0005_trigram_indexes.py)
+    ordering = ["nom", "pk"]  # offers_offer_nom_id_idx
+    sortable_by = ["nom", "identifiant"]  # the indexed orders
     autocomplete_fields = ["structure", "activites", "type_offre", "mode_prise_en_charge"]
     readonly_fields = ["identifiant", "version", "created_at", "updated_at"]
     fields = [
@@ -116,7 +118,9 @@ class OfferAdmin(TerritoryAdmin):
 class ContactAdmin(TerritoryAdmin):
     list_display = ["nom", "offer", "confidentialite"]
     list_select_related = ["offer", "confidentialite"]
-    search_fields = ["nom", "offer__nom"]
+    search_fields = ["nom", "offer__nom"]  # trigram indexes
+    ordering = ["nom", "pk"]  # offers_contact_nom_id_idx
+    sortable_by = ["nom"]
     autocomplete_fields = ["offer"]
     inlines = [TelecomInline]
 

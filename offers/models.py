@@ -14,7 +14,7 @@ from nomenclatures.models import NiveauConfidentialite
 from offers.moves import MovePolicy, MoveRefused
 from ror_portal.validators import validate_name
 from structures import departements
-from structures.models import Structure
+from structures.models import Structure, sees_everything
 
 
 class StaleOffer(Exception):
@@ -36,17 +36,19 @@ class OfferQuerySet(models.QuerySet):
 
     def managed_by(self, user):
         """Offers that ``user`` may change: responsables of the EG and référents of its territory."""
-        return self._in_trees_of(Structure.objects.etablissements_managed_by(user))
+        return self._in_trees_of(user, Structure.objects.etablissements_managed_by(user))
 
     def administered_by(self, user):
         """Offers of the territory that ``user`` administers as a référent ROR (the Django admin)."""
-        return self._in_trees_of(Structure.objects.etablissements_administered_by(user))
+        return self._in_trees_of(user, Structure.objects.etablissements_administered_by(user))
 
     def visible_to(self, user):
         """Offers that ``user`` may open: managers and régulateurs."""
-        return self._in_trees_of(Structure.objects.etablissements_visible_to(user))
+        return self._in_trees_of(user, Structure.objects.etablissements_visible_to(user))
 
-    def _in_trees_of(self, etablissements):
+    def _in_trees_of(self, user, etablissements):
+        if sees_everything(user):
+            return self.all()  # a superuser's scope: every offer, without a semi-join over 50,000 EG
         return self.filter(structure__tree_id__in=etablissements.values("tree_id"))
 
     def with_access(self, user):
@@ -66,6 +68,8 @@ class OfferPartQuerySet(models.QuerySet):
     offer_path = "offer"
 
     def administered_by(self, user):
+        if sees_everything(user):
+            return self.all()
         return self.filter(**{f"{self.offer_path}__in": Offer.objects.administered_by(user)})
 
 
@@ -146,6 +150,7 @@ class Offer(models.Model):
         verbose_name = "offre"
         verbose_name_plural = "offres"
         ordering = ["nom", "pk"]
+        indexes = [models.Index(fields=["nom", "id"], name="offers_offer_nom_id_idx")]  # the admin's list
         constraints = [
             models.UniqueConstraint(fields=["identifiant"], name="offers_offer_identifiant_unique"),
             models.CheckConstraint(
@@ -450,6 +455,7 @@ class Contact(models.Model):
         verbose_name = "contact"
         verbose_name_plural = "contacts"
         ordering = ["offer", "pk"]
+        indexes = [models.Index(fields=["nom", "id"], name="offers_contact_nom_id_idx")]  # the admin's list
         constraints = [models.CheckConstraint(condition=~Q(nom=""), name="offers_contact_nom_not_empty")]
 
     def __str__(self):

@@ -12,6 +12,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
+from structures.admin_scope import BoundedChangeListMixin
+
 
 class DateHierarchyChangeList(ChangeList):
     """Django reads the date hierarchy's year with int() and catches ValueError only: ?…__year=10**30 raised
@@ -28,7 +30,7 @@ def is_active_superuser(user):
     return user.is_active and user.is_staff and user.is_superuser
 
 
-class SuperuserReadOnly:
+class SuperuserReadOnly(BoundedChangeListMixin):
     def get_changelist(self, request, **kwargs):
         return DateHierarchyChangeList
 

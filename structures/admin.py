@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -34,9 +35,9 @@ class LevelFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             # A search looks through every level; otherwise start from the roots.
-            return queryset if request.GET.get("q") else queryset.filter(level=0)
+            return queryset if request.GET.get("q") else queryset.etablissements()
         if value == "racines":
-            return queryset.filter(level=0)
+            return queryset.etablissements()  # the roots, by the index of EG names
         if parse_id(value):
             return queryset.filter(parent_id=parse_id(value))
         return queryset.none()
@@ -87,12 +88,13 @@ class StructureAdmin(TerritoryAdmin):
         "closed_on",
     ]
     list_filter = [LevelFilter, "kind", DepartementFilter]
-    show_full_result_count = False  # one COUNT over the territory is enough
     list_select_related = ["categorie"]
-    search_fields = ["name", "finess_et"]
-    ordering = ["name"]
+    search_fields = ["name", "finess_et"]  # trigram indexes (structures/migrations/0004_trigram_indexes.py)
+    # The EG of a level are read in the order of their index (structures_eg_lower_name_idx), the pk making
+    # the pages stable; no other column sorts 50,000 rows on a click.
+    ordering = [Lower("name"), "pk"]
+    sortable_by = []
     autocomplete_fields = ["parent"]
-    list_per_page = 50
 
     def territory_queryset(self, request, queryset):
         return queryset.administered_by(request.user)
@@ -144,7 +146,8 @@ class StructureAdmin(TerritoryAdmin):
 @admin.register(EntiteJuridique)
 class EntiteJuridiqueAdmin(TerritoryAdmin):
     list_display = ["finess_ej", "raison_sociale", "siren"]
-    search_fields = ["finess_ej", "raison_sociale"]
+    search_fields = ["finess_ej", "raison_sociale"]  # trigram indexes
+    sortable_by = ["finess_ej"]  # unique, indexed: the default order
     readonly_fields = ["finess_ej"]
 
     def territory_queryset(self, request, queryset):

@@ -6,7 +6,7 @@ name starts with a noun missing from GENDERS keeps Django's wording.
 """
 
 from django import template
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
@@ -71,3 +71,35 @@ def admin_title(context):
         gettext("Select %s to view") % name: f"Sélectionnez {definite} à consulter",
     }
     return french.get(str(title), title)
+
+
+def count_bound(cl):
+    """The paginator's bound as French text ("10 000") when the changelist's count stopped there, else None."""
+    paginator = cl.paginator
+    return paginator.bound_label if getattr(paginator, "truncated", False) else None
+
+
+@register.simple_tag
+def admin_result_count(cl):
+    """The changelist's count: "1 offre", "23 offres", or "plus de 10 000 offres" (``BoundedPaginator``)."""
+    bound = count_bound(cl)
+    if bound:
+        return f"plus de {bound} {cl.opts.verbose_name_plural}"
+    name = cl.opts.verbose_name if cl.result_count == 1 else cl.opts.verbose_name_plural
+    return f"{cl.result_count} {name}"
+
+
+@register.simple_tag
+def admin_search_count(cl):
+    """The search's count: "1 résultat", "23 résultats", or "plus de 10 000 résultats"."""
+    bound = count_bound(cl)
+    if bound:
+        return f"plus de {bound} résultats"
+    return ngettext("%(counter)s result", "%(counter)s results", cl.result_count) % {"counter": cl.result_count}
+
+
+@register.simple_tag
+def admin_select_all_label(cl, module_name):
+    """The actions bar's "select across pages" link, or None to keep Django's "Sélectionner les 23 offres"."""
+    bound = count_bound(cl)
+    return f"Sélectionner les plus de {bound} {module_name}" if bound else None

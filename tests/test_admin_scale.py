@@ -1,0 +1,183 @@
+"""The admin at national scale: bounded counts, a fixed number of queries per changelist, one territory check per
+object and request, trigram indexes for the searches."""
+
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from accounts.models import User
+from nomenclatures.models import CategorieEtablissement
+from offers.models import Contact, Offer
+from structures import admin_scope
+from structures.admin_scope import BoundedPaginator
+from structures.models import EntiteJuridique, Structure
+from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.offers.factories import ContactFactory
+from tests.structures.builders import big_etablissement, many_etablissements
+
+pytestmark = pytest.mark.django_db
+
+
+def changelist(model, query=""):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") + query
+
+
+def text(response):
+    return " ".join(unescape(response.content.decode()).split())
+
+
+# --- Bounded counts ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bound_of_60(monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "bound", 60)
+
+
+def test_a_count_above_the_bound_says_plus_de_and_offers_the_pages_up_to_it(client, superuser, bound_of_60):
+    many_etablissements(70)
+    client.force_login(superuser)
+
+    first = client.get(changelist(Structure))
+    second = client.get(changelist(Structure, "?p=2"))
+    beyond = client.get(changelist(Structure, "?p=3"))
+
+    assert "plus de 60 structures" in text(first)
+    assert "Sélectionner les plus de 60 structures" in text(first)
+    assert first.context["cl"].result_count == 60
+    assert len(second.context["cl"].result_list) == 10  # rows 51–60: the window stops at the bound
+    assert beyond.status_code == 302 and beyond["Location"].endswith("?e=1")  # Django's "bad lookup" redirect
+
+
+def test_a_search_above_the_bound_says_plus_de_n_resultats(client, superuser, bound_of_60):
+    many_etablissements(70)
+    client.force_login(superuser)
+
+    response = client.get(changelist(Structure, "?q=NOMBRE"))
+
+    assert 'plus de 60 résultats (<a href="?">Tout afficher</a>)' in text(response)
+
+
+def test_a_count_below_the_bound_is_exact(client, superuser, bound_of_60):
+    many_etablissements(7)
+    client.force_login(superuser)
+
+    response = client.get(changelist(Structure, "?q=NOMBRE"))
+
+    assert '7 résultats (<a href="?">Tout afficher</a>)' in text(response)
+    assert "7 structures" in text(response)
+
+
+def test_the_count_reads_at_most_the_bound_plus_one_row(client, superuser, bound_of_60, django_assert_num_queries):
+    many_etablissements(70)
+    client.force_login(superuser)
+    client.get(changelist(Structure))
+
+    with django_assert_num_queries(4) as captured:
+        client.get(changelist(Structure))
+
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+    assert len(counts) == 1  # no count of the unfiltered table (show_full_result_count = False)
+    assert "LIMIT 61" in counts[0]
+
+
+# --- Queries per changelist: the same at two data sizes ------------------------------------------------------
+
+
+SIZES = {"petit": (2, 2, 2, 3), "grand": (20, 10, 5, 200)}  # pôles, UF per pôle, offers per UF, other EG
+
+CHANGELISTS = {
+    # page: (query string, queries for a référent, queries for a superuser); session, user and habilitations
+    # included.
+    "structures": (changelist(Structure), 7, 4),
+    "structures, a level": (None, 8, 5),
+    "structures, search": (changelist(Structure, "?q=UF"), 7, 4),
+    "offres": (changelist(Offer), 8, 5),  # the champs d'activité of the filter
+    "offres, search": (changelist(Offer, "?q=Offre"), 8, 5),
+    "entités juridiques": (changelist(EntiteJuridique), 7, 4),
+    "contacts": (changelist(Contact), 7, 4),
+    "utilisateurs": (changelist(User), 8, 5),
+    "catégories": (changelist(CategorieEtablissement), 7, 4),
+}
+
+
+@pytest.fixture(params=list(SIZES))
+def national_data(request, db):
+    poles, ufs, offers, others = SIZES[request.param]
+    eg = big_etablissement(poles=poles, ufs_per_pole=ufs, offers_per_uf=offers, departement="81")
+    many_etablissements(others, departement="81")
+    for offer in Offer.objects.order_by("pk")[:others]:
+        ContactFactory(offer=offer)
+    for n in range(others):
+        HabilitationFactory(etablissement=eg, user__username=f"compte{n:04d}")
+    return eg
+
+
+@pytest.mark.parametrize("role", ["référent", "superuser"])
+@pytest.mark.parametrize("page", list(CHANGELISTS))
+def test_changelists_run_the_same_number_of_queries_at_every_size(
+    client, national_data, django_assert_num_queries, role, page
+):
+    url, referent_queries, superuser_queries = CHANGELISTS[page]
+    url = url or changelist(Structure, f"?parent={national_data.pk}")
+    if role == "superuser":
+        user, expected = UserFactory(is_superuser=True, is_staff=True), superuser_queries
+    else:
+        user, expected = (
+            HabilitationFactory(referent=True, departement="81", user__is_staff=True).user,
+            referent_queries,
+        )
+    client.force_login(user)
+    client.get(url)  # the session's first request of the minute records its activity
+
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) > 0
+
+
+# --- One territory check per object and request --------------------------------------------------------------
+
+
+def test_a_change_page_checks_the_territory_once_per_object(client, monkeypatch):
+    offer_owner = HabilitationFactory(referent=True, departement="81", user__is_staff=True).user
+    eg = big_etablissement(poles=1, ufs_per_pole=1, offers_per_uf=1, departement="81")
+    offer = Offer.objects.get(structure__tree_id=eg.tree_id)
+    ContactFactory.create_batch(3, offer=offer)
+    calls = []
+    real = admin_scope.administered
+    monkeypatch.setattr(admin_scope, "administered", lambda model, user: calls.append(model) or real(model, user))
+    client.force_login(offer_owner)
+
+    response = client.get(reverse("admin:offers_offer_change", args=[offer.pk]))
+
+    assert response.status_code == 200
+    assert calls == [Offer]  # the offer's and its inline's permissions ask it many times: computed once
+
+
+# --- Trigram indexes (PostgreSQL) ----------------------------------------------------------------------------
+
+
+TRIGRAM_SEARCHES = [
+    (Structure, "name", "structures_structure_name_trgm"),
+    (Structure, "finess_et", "structures_structure_finess_et_trgm"),
+    (EntiteJuridique, "raison_sociale", "structures_entitejuridique_raison_sociale_trgm"),
+    (Offer, "nom", "offers_offer_nom_trgm"),
+    (Offer, "identifiant", "offers_offer_identifiant_trgm"),
+    (Contact, "nom", "offers_contact_nom_trgm"),
+    (User, "last_name", "accounts_user_last_name_trgm"),
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+@pytest.mark.parametrize(("model", "field", "index"), TRIGRAM_SEARCHES)
+def test_icontains_searches_use_the_trigram_index(model, field, index):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty test table would be scanned anyway
+
+        plan = model.objects.filter(**{f"{field}__icontains": "saint"}).order_by().explain()
+
+    assert index in plan
