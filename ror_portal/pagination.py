@@ -37,7 +37,7 @@ class BoundedCount:
 
     @property
     def text(self):
-        """ "25", "1 234" or "plus de 10 000" (French digit grouping)."""
+        """ "25", "1 234" or "plus de 1 000" (French digit grouping)."""
         number = f"{self.value:,}".replace(",", "\u00a0")
         return f"plus de {number}" if self.capped else number
 

@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from ror_portal.pagination import COUNT_LIMIT, bounded_count
 from structures.models import EntiteJuridique, Structure
 
 
@@ -29,27 +30,28 @@ def is_admin_user(user):
 
 
 class BoundedPaginator(Paginator):
-    """A paginator that counts at most ``bound`` rows: ``COUNT(*)`` over a ``LIMIT bound + 1`` subquery.
+    """A paginator that counts at most ``bound`` rows (``ror_portal.pagination.bounded_count``, the portal's
+    lists count the same way): ``COUNT(*)`` over a ``LIMIT bound + 1`` subquery.
 
     Above the bound, ``count`` is the bound, ``truncated`` is true (the templates of templates/admin/ then say
-    "plus de 10 000") and only the pages up to the bound can be reached: the cost of a changelist no longer
-    grows with the table, and its last reachable page skips at most ``bound`` rows.
+    "plus de 1 000") and only the pages up to the bound can be reached: the cost of a changelist no longer
+    grows with the table, and its last reachable page skips at most ``bound`` rows. Beyond, the search and the
+    filters narrow the list.
     """
 
-    bound = 10_000
+    bound = COUNT_LIMIT
 
     @cached_property
-    def counted(self):
-        # The order of the rows does not change their number: no ORDER BY in the subquery.
-        return self.object_list.order_by()[: self.bound + 1].count()
+    def bounded(self):
+        return bounded_count(self.object_list, self.bound)
 
     @cached_property
     def count(self):
-        return min(self.counted, self.bound)
+        return self.bounded.value
 
     @property
     def truncated(self):
-        return self.counted > self.bound
+        return self.bounded.capped
 
     @property
     def bound_label(self):

@@ -74,14 +74,14 @@ def admin_title(context):
 
 
 def count_bound(cl):
-    """The paginator's bound as French text ("10 000") when the changelist's count stopped there, else None."""
+    """The paginator's bound as French text ("1 000") when the changelist's count stopped there, else None."""
     paginator = cl.paginator
     return paginator.bound_label if getattr(paginator, "truncated", False) else None
 
 
 @register.simple_tag
 def admin_result_count(cl):
-    """The changelist's count: "1 offre", "23 offres", or "plus de 10 000 offres" (``BoundedPaginator``)."""
+    """The changelist's count: "1 offre", "23 offres", or "plus de 1 000 offres" (``BoundedPaginator``)."""
     bound = count_bound(cl)
     if bound:
         return f"plus de {bound} {cl.opts.verbose_name_plural}"
@@ -91,7 +91,7 @@ def admin_result_count(cl):
 
 @register.simple_tag
 def admin_search_count(cl):
-    """The search's count: "1 résultat", "23 résultats", or "plus de 10 000 résultats"."""
+    """The search's count: "1 résultat", "23 résultats", or "plus de 1 000 résultats"."""
     bound = count_bound(cl)
     if bound:
         return f"plus de {bound} résultats"
