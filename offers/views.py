@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, Window
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -274,7 +275,8 @@ def offer_picker(request, pk):
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
     modal = request.GET.get("modale") == "1"
-    etablissements = policy.picker_etablissements().select_related("categorie").order_by("name", "pk")
+    # By lower-case name, as the EG list: the partial index structures_eg_lower_name_idx serves it.
+    etablissements = policy.picker_etablissements().select_related("categorie").order_by(Lower("name"), "pk")
     noeud = request.GET.get("noeud")
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
