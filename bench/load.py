@@ -136,9 +136,13 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def timed_requests(session, page, requests, max_seconds, warmup):
-    """Sequential requests: ``warmup`` first, then up to ``requests`` or ``max_seconds`` (at least 5)."""
-    for _ in range(warmup):
+def timed_requests(session, page, requests, max_seconds, warmup, warmup_seconds=1.0):
+    """Sequential requests: up to ``warmup`` first (at least one, at most ``warmup_seconds`` on a slow page), then up
+    to ``requests`` or ``max_seconds`` (at least 5)."""
+    started = time.monotonic()
+    for n in range(warmup):
+        if n and time.monotonic() - started > warmup_seconds:
+            break
         session.request("GET", page.path, page.headers)
     latencies, statuses = [], set()
     started = time.monotonic()

@@ -33,10 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=8, help="connexions simultanées (débit)")
         parser.add_argument("--requests", type=int, default=200, help="requêtes par page à une connexion (au plus)")
         parser.add_argument(
-            "--max-seconds", type=float, default=6.0, help="durée maximale par page à une connexion (au moins 5 req.)"
+            "--max-seconds", type=float, default=5.0, help="durée maximale par page à une connexion (au moins 5 req.)"
         )
-        parser.add_argument("--duration", type=float, default=3.0, help="durée de la mesure de débit par page (s)")
-        parser.add_argument("--warmup", type=int, default=5, help="requêtes de chauffe par page")
+        parser.add_argument("--duration", type=float, default=2.0, help="durée de la mesure de débit par page (s)")
+        parser.add_argument(
+            "--warmup", type=int, default=5, help="requêtes de chauffe par page (au plus 1 s, au moins une)"
+        )
         parser.add_argument("--workers", type=int, default=3, help="workers gunicorn")
         parser.add_argument("--threads", type=int, default=1, help="threads par worker (gthread au-delà de 1)")
         parser.add_argument("--roles", nargs="*", default=pages.ROLES, help="comptes à mesurer")
@@ -129,8 +131,9 @@ class Command(BaseCommand):
             "size": f"{report.number(size)} EG, {report.number(offers)} offers",
             "server": server.description,
             "method": (
-                f"1 connection: up to {options['requests']} requests or {options['max_seconds']:g} s per page after "
-                f"{options['warmup']} warm-up requests; {options['connections']} connections: "
+                f"1 connection: up to {options['requests']} requests or {options['max_seconds']:g} s per page "
+                f"(at least 5) after up to {options['warmup']} warm-up requests (1 s); {options['connections']} "
+                "connections: "
                 f"{options['duration']:g} s per page"
             ),
         }
