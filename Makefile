@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format clean
+.PHONY: run test bench install install-test lint format clean
 
 # The settings default to production (DEBUG off, SECRET_KEY required): `make run` asks for development
 # settings explicitly. The tests get theirs from pyproject.toml ([tool.pytest.ini_options] env).
@@ -20,6 +20,22 @@ run: install
 TEST_WORKERS ?= auto
 test: install-test
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The benchmark (README, "Benchmark"): the national data set in BENCH_DATABASE_URL (generated once, kept), a
+# small one in BENCH_SMALL_DATABASE_URL for the query counts at a second size, then the timed run against
+# gunicorn; writes bench/results.md and the README's table. BENCH_ARGS passes options to manage.py bench.
+BENCH_DATABASE_URL ?= postgres://ror:ror@127.0.0.1:5432/ror_bench
+BENCH_SMALL_DATABASE_URL ?= postgres://ror:ror@127.0.0.1:5432/ror_bench_small
+BENCH_ARGS ?=
+bench: export DEBUG = true
+bench: install
+	$(PY) -m bench.createdb $(BENCH_SMALL_DATABASE_URL) $(BENCH_DATABASE_URL)
+	DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) $(PY) manage.py bench_data --scale 0.01 --if-empty
+	DATABASE_URL=$(BENCH_SMALL_DATABASE_URL) $(PY) manage.py bench --queries-only
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_data --if-empty
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test node_modules/.installed

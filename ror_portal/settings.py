@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "nomenclatures",
     "structures",
     "offers",
+    "bench",  # the benchmark (manage.py bench_data, manage.py bench); no other app imports it
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "ror_portal.urls"
+# The benchmark's bare view (/bench/vide/, the same middleware as every page) exists only when BENCH_VIEW is on:
+# ``manage.py bench`` sets it for the gunicorn it starts; production has no such URL.
+BENCH_VIEW = env_bool("BENCH_VIEW", False)
+ROOT_URLCONF = "bench.urls" if BENCH_VIEW else "ror_portal.urls"
 
 TEMPLATES = [
     {
