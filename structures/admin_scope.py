@@ -67,6 +67,20 @@ class BoundedChangeListMixin:
     show_facets = ShowFacets.NEVER
     list_per_page = 50
 
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search, limited to the first ``bound`` + 1 matches found.
+
+        A frequent term ("cardio") matches tens of thousands of offers, and no index yields a substring's
+        matches in the list's order: sorting them all cost 300–600 ms. The trigram index scan stops after
+        ``bound`` + 1 matches; those are sorted and paged, and the count says "plus de 1 000 résultats": a more
+        precise term lists the others.
+        """
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            window = queryset.order_by().values("pk")[: self.paginator.bound + 1]
+            queryset = queryset.filter(pk__in=window)
+        return queryset, may_have_duplicates
+
     def action_checkbox(self, obj):
         """Django's action checkbox, same markup, written without rendering the widget's template: that template
         took about 40 % of a changelist's time."""

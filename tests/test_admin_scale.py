@@ -60,6 +60,27 @@ def test_a_search_above_the_bound_says_plus_de_n_resultats(client, superuser, bo
     assert 'plus de 60 résultats (<a href="?">Tout afficher</a>)' in text(response)
 
 
+def test_a_frequent_search_term_sorts_the_first_matches_found(
+    client, superuser, bound_of_60, django_assert_num_queries
+):
+    """Above the bound, the search lists bound + 1 matches, sorted: a more precise term finds the others."""
+    many_etablissements(70)
+    client.force_login(superuser)
+    url = changelist(Structure, "?q=NOMBRE&p=2")
+    client.get(url)
+
+    with django_assert_num_queries(4) as captured:
+        response = client.get(url)
+
+    window = [
+        query["sql"] for query in captured.captured_queries if "LIKE" in query["sql"] and "ORDER BY" in query["sql"]
+    ]
+    assert window and all("LIMIT 61" in sql for sql in window)  # the matches are bounded before they are sorted
+    names = [row.name for row in response.context["cl"].result_list]
+    assert len(names) == 10 and names == sorted(names)
+    assert 'plus de 60 résultats (<a href="?">Tout afficher</a>)' in text(response)
+
+
 def test_a_count_below_the_bound_is_exact(client, superuser, bound_of_60):
     many_etablissements(7)
     client.force_login(superuser)
