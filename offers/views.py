@@ -280,6 +280,9 @@ def offer_picker(request, pk):
     noeud = request.GET.get("noeud")
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
+        # The offer's own EG, read even when it is not among the first rows listed (a national scope), so that
+        # the rules never read it again: the same number of queries whatever the size of the list.
+        policy.remember([policy.source], {policy.source_tree})
         rows = list(etablissements[: PICKER_LIMIT + 1])
         # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
         policy.remember(rows, {eg.tree_id for eg in rows})

@@ -10,7 +10,7 @@ from django.urls import reverse
 from offers.models import Offer, OfferDraft, OfferEvent
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
-from tests.structures.builders import big_etablissement
+from tests.structures.builders import big_etablissement, many_etablissements
 from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -617,6 +617,24 @@ def test_the_picker_and_the_form_run_the_same_number_of_queries_at_every_size(
         response = client.get(url, params)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("others", [2, 120])
+def test_the_picker_top_costs_the_same_when_the_offers_eg_is_not_listed(client, db, django_assert_num_queries, others):
+    """With more than 100 EG, the offer's own EG may sort after the rows shown: it is read all the same."""
+    eg = big_etablissement(poles=1, ufs_per_pole=1, offers_per_uf=1, name="ÉTABLISSEMENT EN NOMBRE ZZZZ")
+    offer = Offer.objects.get(structure__tree_id=eg.tree_id)
+    user = HabilitationFactory(etablissement=eg).user
+    HabilitationFactory(user=user, entite_juridique=many_etablissements(others))
+    client.force_login(user)
+    url = reverse("offer_picker", args=[offer.pk])
+    client.get(url, {"noeud": "racine"})
+
+    with django_assert_num_queries(PICKER_QUERIES["racine"]):
+        response = client.get(url, {"noeud": "racine"})
+
+    listed = {entry["node"].pk for entry in response.context["entries"]}
+    assert (eg.pk in listed) is (others < 100)
 
 
 # --- history and undo -----------------------------------------------------------------------------------
