@@ -57,7 +57,7 @@ class OfferQuerySet(models.QuerySet):
         Whoever may open an offer also reads its restricted details (contacts "Visible régulation et gestion
         de crise", everything about a sensitive unit): the arrêté du 26 décembre 2023 reserves them to
         regulation and crisis profiles, and the EG's responsables and its référents keep them up to date;
-        those are the portal's only roles. Client systems of the FHIR API are filtered by level.
+        those are the portal's only roles. The FHIR API (issue 11) is where a client system's level will filter.
         """
         return self.annotate(can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))))
 
