@@ -19,7 +19,6 @@ from django.db.models import F, Q, Subquery
 from ror_portal.converters import parse_id
 
 COUNT_LIMIT = 1_000
-CURSOR_PARAMS = ("apres", "avant", "fin", "page")  # "page": links of the former numbered pagination
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,6 @@ class BoundedCount:
 
     def __bool__(self):
         return self.value > 0
-
-    def __int__(self):
-        return self.value
 
     @property
     def text(self):
@@ -59,8 +55,6 @@ class KeysetPage:
     has_next: bool
     previous_cursor: int | None
     next_cursor: int | None
-    is_first: bool
-    is_last: bool
 
     def __iter__(self):
         return iter(self.object_list)
@@ -99,15 +93,15 @@ class KeysetPaginator:
     def _page(self, count, after, before, last):
         if last:
             rows, more = self._fetch(reverse=True)
-            return self._make(rows, count, has_previous=more, has_next=False, is_first=not more, is_last=True)
+            return self._make(rows, count, has_previous=more, has_next=False)
         if before is not None:
             rows, more = self._fetch(cursor=before, reverse=True)
-            return self._make(rows, count, has_previous=more, has_next=True, is_first=not more, is_last=False)
+            return self._make(rows, count, has_previous=more, has_next=True)
         if after is not None:
             rows, more = self._fetch(cursor=after)
-            return self._make(rows, count, has_previous=True, has_next=more, is_first=False, is_last=not more)
+            return self._make(rows, count, has_previous=True, has_next=more)
         rows, more = self._fetch()
-        return self._make(rows, count, has_previous=False, has_next=more, is_first=True, is_last=not more)
+        return self._make(rows, count, has_previous=False, has_next=more)
 
     def _fetch(self, cursor=None, reverse=False):
         """``per_page`` rows after ``cursor`` (before it when ``reverse``) in display order, and whether more
