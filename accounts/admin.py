@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Habilitation, User, referent_departements
+from ror_portal.widgets import QuickSelect
 from structures import departements
 from structures.admin_scope import (
     BoundedChangeListMixin,
@@ -22,6 +23,8 @@ class HabilitationForm(forms.ModelForm):
     class Meta:
         model = Habilitation
         fields = ["role", "etablissement", "entite_juridique", "departement"]
+        # Each form of the formset lists up to 101 départements.
+        widgets = {"role": QuickSelect, "departement": QuickSelect}
         error_messages = {
             "etablissement": {"invalid_choice": "Cet établissement n'existe pas ou n'est pas dans votre territoire."},
             "entite_juridique": {

@@ -26,9 +26,9 @@ class UserQuerySet(models.QuerySet):
     def administered_by(self, user):
         if user.is_superuser:
             return self.all()
-        outside = Habilitation.objects.filter(user=OuterRef("pk")).exclude(
-            pk__in=Habilitation.objects.administered_by(user).values("pk")
-        )
+        # The account's own habilitations tested one by one (not ``pk NOT IN`` every habilitation of the
+        # territory, which PostgreSQL computes over the whole table for a national référent).
+        outside = Habilitation.objects.filter(user=OuterRef("pk")).exclude(Habilitation.objects.administered_q(user))
         return self.visible_in_admin_to(user).exclude(Exists(outside))
 
 
@@ -80,22 +80,30 @@ class HabilitationQuerySet(models.QuerySet):
     def administered_by(self, user):
         """Habilitations whose whole scope lies in ``user``'s territory: the ones a référent may grant, change
         or remove. An EJ habilitation covers every EG of the EJ, so the EJ must lie entirely inside."""
-        return self._in_territory(user, EntiteJuridique.objects.administered_by(user))
+        return self if user.is_superuser else self.filter(self.administered_q(user))
 
     def touching_territory_of(self, user):
         """Habilitations that cover at least part of ``user``'s territory (shown to them, maybe read-only)."""
-        return self._in_territory(user, EntiteJuridique.objects.touching_territory_of(user))
-
-    def _in_territory(self, user, entites_juridiques):
         if user.is_superuser:
-            return self.all()
-        # One probe per habilitation row (its EG, its EJ), not a hash of every EG of a national territory.
-        etablissements = Structure.objects.etablissements_administered_by(user)
-        return self.filter(
-            Exists(etablissements.filter(pk=OuterRef("etablissement_id")))
-            | Exists(entites_juridiques.filter(pk=OuterRef("entite_juridique_id")))
-            | Q(departement__in=referent_departements(user))
-        )
+            return self
+        return self.filter(_in_territory(user, EntiteJuridique.objects.touching_territory_of(user)))
+
+    @staticmethod
+    def administered_q(user):
+        """The condition of ``administered_by`` on a habilitation row, for a non-superuser."""
+        return _in_territory(user, EntiteJuridique.objects.administered_by(user))
+
+
+def _in_territory(user, entites_juridiques):
+    """A habilitation row whose EG is in ``user``'s territory, whose EJ is one of ``entites_juridiques`` or
+    whose département is one of theirs. One probe per habilitation row (its EG, its EJ), not a hash of every
+    EG of a national territory."""
+    etablissements = Structure.objects.etablissements_administered_by(user)
+    return (
+        Exists(etablissements.filter(pk=OuterRef("etablissement_id")))
+        | Exists(entites_juridiques.filter(pk=OuterRef("entite_juridique_id")))
+        | Q(departement__in=referent_departements(user))
+    )
 
 
 class Habilitation(models.Model):

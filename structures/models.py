@@ -46,10 +46,12 @@ class EntiteJuridiqueQuerySet(models.QuerySet):
         """
         if user.is_superuser:
             return self.all()
+        # An EG of the EJ outside the territory, tested on that EG's row: ``pk NOT IN`` (the EG administered)
+        # would make PostgreSQL hash every EG of a national territory for each EJ asked about.
         outside = (
             Structure.objects.etablissements()
             .filter(entite_juridique=models.OuterRef("pk"))
-            .exclude(pk__in=Structure.objects.etablissements_administered_by(user).values("pk"))
+            .exclude(habilitation_scope(user, referent_roles()))
         )
         return self.touching_territory_of(user).exclude(models.Exists(outside))
 
