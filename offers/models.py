@@ -8,13 +8,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.dispatch import receiver
 from django.utils import timezone
 
 from nomenclatures.models import NiveauConfidentialite
 from offers.moves import MovePolicy, MoveRefused
 from ror_portal.validators import validate_name
 from structures import departements
-from structures.models import Structure, sees_everything
+from structures.models import (
+    Structure,
+    all_roles,
+    habilitation_sets,
+    managing_roles,
+    referent_roles,
+    sees_everything,
+)
+from structures.signals import etablissements_relocated
 
 
 class StaleOffer(Exception):
@@ -30,26 +39,36 @@ class StaleOffer(Exception):
 
 
 class OfferQuerySet(models.QuerySet):
-    # Each scope is "attached to a node of an EG in scope": ``structure__tree_id IN (tree ids of those EG)``,
-    # one join and one semi-join on the EG rows (``structure__in=Structure.objects.…`` would nest a third
-    # query, which PostgreSQL takes three times as long to plan with a national référent's 100 départements).
+    # Each scope is "attached to a node of an EG in scope". A département habilitation reads the offer's own
+    # ``departement`` (an index range on (departement, nom, id) for a référent's lists); EG and EJ
+    # habilitations add ``structure__tree_id IN (tree ids of those EG)``, one join and one semi-join on the
+    # EG rows. The EG side of the rule is ``structures.models.habilitation_scope``: the same three sets.
 
     def managed_by(self, user):
         """Offers that ``user`` may change: responsables of the EG and référents of its territory."""
-        return self._in_trees_of(user, Structure.objects.etablissements_managed_by(user))
+        return self._in_scope_of(user, managing_roles())
 
     def administered_by(self, user):
         """Offers of the territory that ``user`` administers as a référent ROR (the Django admin)."""
-        return self._in_trees_of(user, Structure.objects.etablissements_administered_by(user))
+        return self._in_scope_of(user, referent_roles())
 
     def visible_to(self, user):
         """Offers that ``user`` may open: managers and régulateurs."""
-        return self._in_trees_of(user, Structure.objects.etablissements_visible_to(user))
+        return self._in_scope_of(user, all_roles())
 
-    def _in_trees_of(self, user, etablissements):
+    def _in_scope_of(self, user, roles):
         if sees_everything(user):
             return self.all()  # a superuser's scope: every offer, without a semi-join over 50,000 EG
-        return self.filter(structure__tree_id__in=etablissements.values("tree_id"))
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        etablissements, entites, departements_ = habilitation_sets(user, roles)
+        condition = Q(departement__in=sorted(departements_))
+        if etablissements or entites:
+            roots = Structure.objects.etablissements().filter(
+                Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
+            )
+            condition |= Q(structure__tree_id__in=roots.values("tree_id"))
+        return self.filter(condition)
 
     def with_access(self, user):
         """Annotate ``can_manage`` for ``user`` (in the same query).
@@ -143,6 +162,11 @@ class Offer(models.Model):
     created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
+    # The département of the offer's EG, copied here so that a référent's lists read one index range
+    # (departement, nom, id) instead of walking every offer of the country in name order. ``save`` keeps it
+    # when the rattachement changes; an EG moved to another département by FINESS updates it
+    # (``structures.signals.etablissements_relocated``).
+    departement = models.CharField("département", max_length=3, blank=True, editable=False)
 
     objects = OfferQuerySet.as_manager()
 
@@ -150,7 +174,10 @@ class Offer(models.Model):
         verbose_name = "offre"
         verbose_name_plural = "offres"
         ordering = ["nom", "pk"]
-        indexes = [models.Index(fields=["nom", "id"], name="offers_offer_nom_id_idx")]  # the admin's list
+        indexes = [
+            models.Index(fields=["nom", "id"], name="offers_offer_nom_id_idx"),  # the admin's list
+            models.Index(fields=["departement", "nom", "id"], name="offers_offer_dep_nom_id_idx"),  # a territory's
+        ]
         constraints = [
             models.UniqueConstraint(fields=["identifiant"], name="offers_offer_identifiant_unique"),
             models.CheckConstraint(
@@ -175,11 +202,17 @@ class Offer(models.Model):
     def __str__(self):
         return self.nom
 
-    def save(self, *args, **kwargs):
-        if not self.identifiant:
+    def save(self, *args, update_fields=None, **kwargs):
+        """Also set the département from the rattachement's EG (on a full save, or when it changes) and give
+        a new offer its identifier."""
+        if update_fields is None or "structure" in update_fields:
             eg = self.structure.etablissement_root()
-            self.identifiant = OfferIdentifierSequence.next_identifiant(departements.region(eg.departement))
-        super().save(*args, **kwargs)
+            self.departement = eg.departement
+            if update_fields is not None:
+                update_fields = [*update_fields, "departement"]
+            if not self.identifiant:
+                self.identifiant = OfferIdentifierSequence.next_identifiant(departements.region(eg.departement))
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def is_closed(self):
@@ -522,3 +555,12 @@ def refuse_lowering(item, model):
     offer_was_sensitive = Offer.objects.filter(pk=offer.pk, unite_sensible=True).exists()
     if previous is None or (offer_was_sensitive and previous == NiveauConfidentialite.REGULATION):
         raise ValidationError({"confidentialite": SENSITIVE_MESSAGE})
+
+
+@receiver(etablissements_relocated)
+def follow_relocated_etablissements(sender, etablissement_ids, **kwargs):
+    """Copy the new département of relocated EG onto the offers of their trees."""
+    for eg in Structure.objects.filter(pk__in=etablissement_ids).only("tree_id", "departement"):
+        Offer.objects.filter(structure__tree_id=eg.tree_id).exclude(departement=eg.departement).update(
+            departement=eg.departement
+        )

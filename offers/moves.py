@@ -146,10 +146,14 @@ class MovePolicy:
     # --- where the picker may go ------------------------------------------------------------------------
 
     def picker_etablissements(self):
-        """The offer's EG and the other EG of the same catégorie that the user manages."""
-        source = self.source
-        same_categorie = Structure.objects.etablissements_managed_by(self.user).filter(categorie_id=source.categorie_id)
-        return Structure.objects.etablissements().filter(pk=source.pk) | same_categorie
+        """The EG of the offer's catégorie that the user manages: the offer's own among them, since whoever may
+        move an offer manages its EG (``source_refusal``; the picker is reached through ``managed_offer``).
+
+        One condition, no ``OR pk = <the offer's EG>``: PostgreSQL then reads the partial index
+        structures_eg_cat_name_idx in name order and stops after the picker's first rows, where the OR made
+        it sort every EG of the catégorie in a national scope (15,000 médico-social EG: 75 ms).
+        """
+        return Structure.objects.etablissements_managed_by(self.user).filter(categorie_id=self.source.categorie_id)
 
     def picker_structures(self):
         """Every node the picker may show or choose."""

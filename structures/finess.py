@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from nomenclatures.models import CategorieEtablissement
 from structures.models import EntiteJuridique, Structure
+from structures.signals import etablissements_relocated
 
 STRUCTUREET_COLUMNS = [
     "section", "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie",
@@ -258,6 +259,13 @@ class FinessImport:
             )
         if to_update:
             self.update(to_update)
+            relocated = [
+                pk
+                for pk, current in existing.values()
+                if pk in to_update and to_update[pk]["departement"] != current["departement"]
+            ]
+            if relocated:
+                etablissements_relocated.send(sender=Structure, etablissement_ids=relocated)
         self.report.created += len(to_create)
         self.report.updated += len(to_update)
 

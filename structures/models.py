@@ -340,6 +340,8 @@ class Structure(MPTTModel):
             models.Index(fields=["kind", "name"], name="structures_kind_name_idx"),
             # "Mes établissements géographiques (EG)" is sorted by name, case-insensitively.
             models.Index(Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_lower_name_idx"),
+            # The offer picker's first level: the EG of one catégorie by name.
+            models.Index("categorie", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_cat_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

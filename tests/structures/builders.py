@@ -24,6 +24,7 @@ def big_etablissement(poles=50, ufs_per_pole=10, offers_per_uf=5, **eg_fields):
             champ_activite_id="01",
             modele_saisie="260/01",
             mode_prise_en_charge_id="28",
+            departement=eg.departement,  # what Offer.save would copy from the EG
         )
         for uf in uf_rows
         for o in range(offers_per_uf)

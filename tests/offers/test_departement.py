@@ -1,0 +1,90 @@
+"""Offer.departement, the département of the offer's EG copied onto the offer: right after every write that
+can change it, and what a référent's scope reads."""
+
+from importlib import import_module
+
+import pytest
+from django.db import connection
+
+from offers.models import Offer
+from structures.models import Structure
+from tests.accounts.factories import HabilitationFactory
+from tests.offers.factories import OfferFactory
+from tests.structures.factories import EtablissementFactory, StructureFactory
+from tests.structures.test_import_finess import CLAUDE_BERNARD, line_with, run, write
+
+pytestmark = pytest.mark.django_db
+
+
+def departements():
+    return dict(Offer.objects.values_list("nom", "departement"))
+
+
+def in_service(eg, name):
+    return StructureFactory(parent=eg, service=True, name=name)
+
+
+def test_a_new_offer_takes_the_departement_of_its_eg():
+    offer = OfferFactory(structure=in_service(EtablissementFactory(departement="2A"), "Cardiologie"))
+
+    assert Offer.objects.get(pk=offer.pk).departement == "2A"
+
+
+def test_a_move_to_an_eg_of_another_departement_carries_the_new_departement():
+    tarn, gers = EtablissementFactory(departement="81"), EtablissementFactory(departement="32")
+    offer = OfferFactory(structure=in_service(tarn, "Cardiologie"))
+    user = HabilitationFactory(entite_juridique=tarn.entite_juridique).user
+    gers.entite_juridique = tarn.entite_juridique
+    gers.save()
+
+    offer.move(user, in_service(gers, "Cardiologie"))
+
+    assert Offer.objects.get(pk=offer.pk).departement == "32"
+
+
+def test_an_edit_that_keeps_the_rattachement_writes_no_departement_again():
+    offer = OfferFactory(structure=in_service(EtablissementFactory(departement="81"), "Cardiologie"))
+    Offer.objects.filter(pk=offer.pk).update(departement="XX")  # a marker: not rewritten by the edit below
+    user = HabilitationFactory(etablissement=offer.structure.parent).user
+
+    Offer.objects.get(pk=offer.pk).publish(user, {"nom": "Cardiologie interventionnelle"})
+
+    assert Offer.objects.get(pk=offer.pk).departement == "XX"
+
+
+def test_finess_moving_an_eg_to_another_departement_moves_its_offers_and_no_other(tmp_path):
+    other = line_with(CLAUDE_BERNARD, nofinesset="810001224")
+    run(write(tmp_path, [CLAUDE_BERNARD, other]))
+    moved_eg, other_eg = Structure.objects.get(finess_et="810000224"), Structure.objects.get(finess_et="810001224")
+    OfferFactory(nom="Moved", structure=in_service(moved_eg, "Service"))
+    OfferFactory(nom="Moved too", structure=moved_eg)
+    OfferFactory(nom="Stays", structure=in_service(other_eg, "Service"))
+
+    run(write(tmp_path, [line_with(CLAUDE_BERNARD, departement="12"), other]))
+
+    assert departements() == {"Moved": "12", "Moved too": "12", "Stays": "81"}
+
+
+def test_the_migration_backfills_every_offer_from_its_eg():
+    backfill = import_module("offers.migrations.0006_offer_departement").BACKFILL
+    OfferFactory(nom="Corse", structure=in_service(EtablissementFactory(departement="2A"), "Service"))
+    OfferFactory(nom="Tarn", structure=EtablissementFactory(departement="81", medico_social=True))
+    Offer.objects.update(departement="")
+
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+
+    assert departements() == {"Corse": "2A", "Tarn": "81"}
+
+
+def test_a_departement_referent_sees_the_offers_of_their_departement_only():
+    tarn, gers = EtablissementFactory(departement="81"), EtablissementFactory(departement="32")
+    OfferFactory(nom="Tarn", structure=in_service(tarn, "Service"))
+    OfferFactory(nom="Gers", structure=in_service(gers, "Service"))
+    referent = HabilitationFactory(referent=True, departement="81").user
+    both = HabilitationFactory(referent=True, departement="81").user
+    HabilitationFactory(user=both, etablissement=gers)  # a responsable's habilitation on one EG of the Gers
+
+    assert list(Offer.objects.administered_by(referent).values_list("nom", flat=True)) == ["Tarn"]
+    assert set(Offer.objects.managed_by(both).values_list("nom", flat=True)) == {"Tarn", "Gers"}
+    assert list(Offer.objects.administered_by(both).values_list("nom", flat=True)) == ["Tarn"]
