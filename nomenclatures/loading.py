@@ -124,4 +124,8 @@ def load_all(apps=None):
     """Load every nomenclature; ``apps`` is a migration's app registry (default: the real models)."""
     if apps is None:
         from django.apps import apps
-    return {name: load_model(apps.get_model("nomenclatures", name), source()) for name, source in SOURCES.items()}
+    counts = {name: load_model(apps.get_model("nomenclatures", name), source()) for name, source in SOURCES.items()}
+    from nomenclatures import cache
+
+    cache.clear()  # bulk writes send no signal
+    return counts

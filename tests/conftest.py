@@ -17,6 +17,14 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def cold_nomenclature_cache():
+    """Each test starts with the nomenclature cache empty, whatever ran before it in the worker."""
+    from nomenclatures import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def nomenclatures(transactional_db):
     """Transactional tests flush every table after them, data migrations included: load the NOS again."""
