@@ -7,11 +7,12 @@ not a tree node: moving it is a one-row update.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
 from django.dispatch import receiver
 from django.utils import timezone
 
-from nomenclatures.models import NiveauConfidentialite
+from nomenclatures import cache as nomenclature_cache
+from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite
 from offers.moves import MovePolicy, MoveRefused
 from ror_portal.validators import validate_name
 from structures import departements
@@ -57,28 +58,39 @@ class OfferQuerySet(models.QuerySet):
         return self._in_scope_of(user, all_roles())
 
     def _in_scope_of(self, user, roles):
+        condition = self._scope_condition(user, roles)
+        return self.all() if condition is True else self.filter(condition) if condition else self.none()
+
+    def _scope_condition(self, user, roles):
+        """The Q on offer rows in ``user``'s scope for ``roles``; True for every offer, False for none."""
         if sees_everything(user):
-            return self.all()  # a superuser's scope: every offer, without a semi-join over 50,000 EG
+            return True  # a superuser's scope: every offer, without a semi-join over 50,000 EG
         if not (user.is_authenticated and user.is_active):
-            return self.none()
+            return False
         etablissements, entites, departements_ = habilitation_sets(user, roles)
+        if not (etablissements or entites or departements_):
+            return False
         condition = Q(departement__in=sorted(departements_))
         if etablissements or entites:
             roots = Structure.objects.etablissements().filter(
                 Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
             )
             condition |= Q(structure__tree_id__in=roots.values("tree_id"))
-        return self.filter(condition)
+        return condition
 
     def with_access(self, user):
-        """Annotate ``can_manage`` for ``user`` (in the same query).
+        """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition evaluated
+        on each row, with no second pass over the offers.
 
         Whoever may open an offer also reads its restricted details (contacts "Visible régulation et gestion
         de crise", everything about a sensitive unit): the arrêté du 26 décembre 2023 reserves them to
         regulation and crisis profiles, and the EG's responsables and its référents keep them up to date;
         those are the portal's only roles. The FHIR API (issue 11) is where a client system's level will filter.
         """
-        return self.annotate(can_manage=Exists(Offer.objects.managed_by(user).filter(pk=OuterRef("pk"))))
+        condition = self._scope_condition(user, managing_roles())
+        if isinstance(condition, bool):
+            return self.annotate(can_manage=Value(condition, output_field=BooleanField()))
+        return self.annotate(can_manage=ExpressionWrapper(condition, output_field=BooleanField()))
 
 
 class OfferPartQuerySet(models.QuerySet):
@@ -217,6 +229,11 @@ class Offer(models.Model):
     @property
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    def activites_list(self):
+        """The activités opérationnelles in code order, read from the link table alone (rows: the cache)."""
+        codes = Offer.activites.through.objects.filter(offer=self).values_list("activiteoperationnelle_id", flat=True)
+        return [nomenclature_cache.get(ActiviteOperationnelle, code) for code in sorted(codes)]
 
     @property
     def patientele_label(self):
