@@ -63,7 +63,8 @@ class OfferAdminForm(forms.ModelForm):
 class OfferAdmin(TerritoryAdmin):
     form = OfferAdminForm
     list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "updated_at"]
-    list_select_related = ["structure", "champ_activite"]
+    list_select_related = ["structure"]
+    list_nomenclatures = ["champ_activite"]
     list_filter = ["champ_activite", "unite_sensible"]
     search_fields = ["nom", "identifiant"]  # trigram indexes (offers/migrations/0005_trigram_indexes.py)
     ordering = ["nom", "pk"]  # offers_offer_nom_id_idx
@@ -117,7 +118,8 @@ class OfferAdmin(TerritoryAdmin):
 @admin.register(Contact)
 class ContactAdmin(TerritoryAdmin):
     list_display = ["nom", "offer", "confidentialite"]
-    list_select_related = ["offer", "confidentialite"]
+    list_select_related = ["offer"]
+    list_nomenclatures = ["confidentialite"]
     search_fields = ["nom", "offer__nom"]  # trigram indexes
     ordering = ["nom", "pk"]  # offers_contact_nom_id_idx
     sortable_by = ["nom"]

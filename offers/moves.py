@@ -7,6 +7,7 @@ of queries whatever the number of children.
 
 from django.utils import timezone
 
+from nomenclatures import cache
 from structures.models import Structure
 
 
@@ -58,7 +59,8 @@ class MovePolicy:
 
     def etablissement(self, tree_id):
         if tree_id not in self._etablissements:
-            self._etablissements[tree_id] = Structure.objects.select_related("categorie").get(tree_id=tree_id, level=0)
+            etablissement = Structure.objects.only(*Structure.OUTLINE_FIELDS).get(tree_id=tree_id, level=0)
+            self._etablissements[tree_id] = cache.attach([etablissement], "categorie")[0]
         return self._etablissements[tree_id]
 
     def manages(self, tree_id):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, Window
+from django.db.models import Count, Q, Window
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from nomenclatures import cache
 from offers.forms import OfferEditForm
-from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer, Telecom
+from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
@@ -33,31 +34,38 @@ def offer_detail(request, pk):
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user)
         .with_access(request.user)
-        .select_related("structure", "champ_activite", "type_offre", "mode_prise_en_charge"),
+        .select_related("structure")
+        .defer(*Structure.detail_fields("structure__")),
         pk=pk,
     )
-    contacts = offer.contacts.select_related("fonction", "nature", "confidentialite").prefetch_related(
-        Prefetch("telecoms", queryset=Telecom.objects.select_related("confidentialite"))
-    )
-    path = list(offer.structure.get_ancestors(include_self=True))
-    events = list(offer.events.select_related("author", "from_structure", "to_structure")[:50])
+    cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge")
+    contacts = list(offer.contacts.prefetch_related("telecoms"))
+    cache.attach(contacts, "fonction", "nature", "confidentialite")
+    cache.attach([telecom for contact in contacts for telecom in contact.telecoms.all()], "confidentialite")
+    path = offer.structure.outline_path()
+    events = list(offer.events.select_related("author")[:50])
     latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:
         undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move, latest_move)}
     drafts = (
-        list(offer.drafts.select_related("author", "champ_activite", "structure").order_by("-updated_at"))
+        list(
+            offer.drafts.select_related("author", "structure")
+            .defer(*Structure.detail_fields("structure__"))
+            .order_by("-updated_at")
+        )
         if offer.can_manage
         else []
     )
+    cache.attach(drafts, "champ_activite")
     for draft in drafts:
         draft.offer = offer
     context = {
         "page_title": offer.nom,
         "breadcrumb": offer_crumbs(offer, path),
         "offer": offer,
-        "activites": list(offer.activites.all()),
-        "contacts": list(contacts),
+        "activites": offer.activites_list(),
+        "contacts": contacts,
         "events": events,
         "undo": undo,
         "drafts": drafts,
@@ -75,10 +83,16 @@ class ReadOnlyOffer(PermissionDenied):
 
 def managed_offer(request, pk):
     """The offer, if the user may change it; one they may only read is a 403, anything else a 404."""
-    offer = Offer.objects.managed_by(request.user).select_related("structure", "champ_activite").filter(pk=pk).first()
+    offer = (
+        Offer.objects.managed_by(request.user)
+        .select_related("structure")
+        .defer(*Structure.detail_fields("structure__"))
+        .filter(pk=pk)
+        .first()
+    )
     if offer is None:
         raise ReadOnlyOffer(get_object_or_404(Offer.objects.visible_to(request.user).only("pk", "nom"), pk=pk))
-    return offer
+    return cache.attach([offer], "champ_activite")[0]
 
 
 def pending_key(offer):
@@ -127,7 +141,7 @@ def rattachement_context(policy, form, offer, chosen_pk, error=None):
     if chosen_pk is not None and chosen_pk != offer.structure_id:
         chosen = policy.picker_structures().filter(pk=chosen_pk).first()
     chosen = chosen or offer.structure
-    path = list(chosen.get_ancestors(include_self=True))
+    path = chosen.outline_path()
     return {
         "chosen": chosen,
         "chosen_path": " › ".join(node.name for node in path),
@@ -199,7 +213,7 @@ def offer_edit(request, pk):
             if not rattachement_error:
                 response["HX-Trigger-After-Settle"] = "rattachement-choisi"
             return response
-    path = list(offer.structure.get_ancestors(include_self=True))
+    path = offer.structure.outline_path()
     context = {
         "page_title": f"Modifier l'offre {offer.nom}",
         "breadcrumb": offer_crumbs(offer, path, ("Modifier", None)),
@@ -220,7 +234,8 @@ def save_draft(offer, user, changes, base_version):
 def draft_publish(request, pk):
     offer = managed_offer(request, pk)
     # One read: the draft and what it points to (another tab may delete it meanwhile).
-    draft = get_object_or_404(offer.drafts.select_related("champ_activite", "structure"), author=request.user)
+    draft = get_object_or_404(offer.drafts.select_related("structure"), author=request.user)
+    cache.attach([draft], "champ_activite")
     try:
         offer.publish(request.user, draft.changes, base_version=draft.base_version)
     except Offer.DoesNotExist:
@@ -250,7 +265,7 @@ def move_undo(request, pk, event_pk):
     offer = managed_offer(request, pk)
     event = get_object_or_404(offer.events.select_related("from_structure", "to_structure"), pk=event_pk)
     if request.method != "POST":
-        path = list(offer.structure.get_ancestors(include_self=True))
+        path = offer.structure.outline_path()
         context = {
             "page_title": f"Annuler le déplacement de l'offre {offer.nom}",
             "breadcrumb": offer_crumbs(offer, path, ("Annuler le déplacement", None)),
@@ -276,14 +291,14 @@ def offer_picker(request, pk):
     policy = MovePolicy(offer, request.user)
     modal = request.GET.get("modale") == "1"
     # By lower-case name, as the EG list: the partial index structures_eg_lower_name_idx serves it.
-    etablissements = policy.picker_etablissements().select_related("categorie").order_by(Lower("name"), "pk")
+    etablissements = policy.picker_etablissements().only(*Structure.OUTLINE_FIELDS).order_by(Lower("name"), "pk")
     noeud = request.GET.get("noeud")
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
         # The offer's own EG, read even when it is not among the first rows listed (a national scope), so that
         # the rules never read it again: the same number of queries whatever the size of the list.
         policy.remember([policy.source], {policy.source_tree})
-        rows = list(etablissements[: PICKER_LIMIT + 1])
+        rows = cache.attach(list(etablissements[: PICKER_LIMIT + 1]), "categorie")
         # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
         policy.remember(rows, {eg.tree_id for eg in rows})
         entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
@@ -293,10 +308,10 @@ def offer_picker(request, pk):
         if shown_pk is None:
             raise Http404("Emplacement inconnu.")
         shown = get_object_or_404(policy.picker_structures(), pk=shown_pk)
-        ancestors = list(shown.get_ancestors())
+        ancestors = shown.outline_path(include_self=False)
         parent = ancestors[-1] if ancestors else None
         # A level of a big EG may hold hundreds of units: the first ones, and the search for the others.
-        children = list(shown.children.order_by("lft")[: PICKER_LIMIT + 1])
+        children = list(shown.children.only(*Structure.OUTLINE_FIELDS).order_by("lft")[: PICKER_LIMIT + 1])
         entries = [picker_entry(policy, child, [*ancestors, shown]) for child in children[:PICKER_LIMIT]]
         truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
@@ -323,7 +338,7 @@ def offer_picker(request, pk):
         "picker_base": reverse("offer_picker", args=[offer.pk]),
     }
     if not (request.htmx and request.htmx.target == "picker-body"):
-        path = list(offer.structure.get_ancestors(include_self=True))
+        path = offer.structure.outline_path()
         context |= {
             "page_title": "Rattachement organisationnel de l'offre",
             "breadcrumb": offer_crumbs(
@@ -373,8 +388,8 @@ def picker_search(policy, query):
     window = policy.picker_structures().filter(name__icontains=query).order_by().values("pk")[: SEARCH_WINDOW + 1]
     found = list(
         Structure.objects.filter(pk__in=window)
+        .only(*Structure.OUTLINE_FIELDS)
         .annotate(candidates=Window(Count("pk")))  # how many the window holds, in the same query
-        .select_related("categorie")
         .order_by("name", "pk")[: min(SEARCH_LIMIT, SEARCH_WINDOW)]
     )
     if not found:
@@ -383,7 +398,8 @@ def picker_search(policy, query):
     condition = Q()
     for node in found:
         condition |= Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
-    above = list(Structure.objects.filter(condition).select_related("categorie").order_by("tree_id", "lft"))
+    above = list(Structure.objects.filter(condition).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft"))
+    cache.attach([*found, *above], "categorie")
     roots = {node.tree_id: node for node in [*above, *found] if node.level == 0}
     policy.remember(roots.values(), set(roots))  # picker_structures() only holds managed trees
     results = []

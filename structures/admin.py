@@ -88,7 +88,8 @@ class StructureAdmin(TerritoryAdmin):
         "closed_on",
     ]
     list_filter = [LevelFilter, "kind", DepartementFilter]
-    list_select_related = ["categorie"]
+    list_select_related = []
+    list_nomenclatures = ["categorie"]
     search_fields = ["name", "finess_et"]  # trigram indexes (structures/migrations/0004_trigram_indexes.py)
     # The EG of a level are read in the order of their index (structures_eg_lower_name_idx), the pk making
     # the pages stable; no other column sorts 50,000 rows on a click.

@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from nomenclatures import cache as nomenclature_cache
 from ror_portal.pagination import COUNT_LIMIT, bounded_count
 from structures.models import EntiteJuridique, Structure
 
@@ -66,6 +67,21 @@ class BoundedChangeListMixin:
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     list_per_page = 50
+    # Nomenclature foreign keys shown in the list: set on the page's rows from nomenclatures.cache, not joined.
+    list_nomenclatures = ()
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        fields = tuple(self.list_nomenclatures)
+        if not fields:
+            return changelist
+
+        class NomenclatureChangeList(changelist):
+            def get_results(self, request):
+                super().get_results(request)
+                nomenclature_cache.attach(self.result_list, *fields)
+
+        return NomenclatureChangeList
 
     def get_search_results(self, request, queryset, search_term):
         """Django's search, limited to the first ``bound`` + 1 matches found.

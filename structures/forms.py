@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from nomenclatures import cache
 from nomenclatures.models import CategorieEtablissement
 from structures import departements
 from structures.finess import FINESS_RE
@@ -27,11 +28,15 @@ class EtablissementFilterForm(forms.Form):
         )
         # One index probe per catégorie of the nomenclature (≈ 180) for a national scope, a semi-join over
         # the few EG of a small one: the database picks.
-        categories = CategorieEtablissement.objects.filter(
-            Exists(etablissements.order_by().filter(categorie_id=OuterRef("code")))
-        ).order_by("code")
+        codes = (
+            CategorieEtablissement.objects.filter(
+                Exists(etablissements.order_by().filter(categorie_id=OuterRef("code")))
+            )
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
         self.fields["categorie"].choices = [("", "Toutes les catégories")] + [
-            (categorie.code, str(categorie)) for categorie in categories
+            (code, str(cache.get(CategorieEtablissement, code))) for code in codes
         ]
 
     NAME_MIN_LENGTH = 3  # trigram indexes (PostgreSQL) need three characters; fewer would read every EG

@@ -328,6 +328,22 @@ class Structure(MPTTModel):
 
     objects = StructureManager()
 
+    # What a breadcrumb, a tree walk, a link or a placement rule reads: the FINESS identity and address (about
+    # twenty columns) stay in the database. The ORM's work grows with the columns it selects.
+    OUTLINE_FIELDS = (
+        "id", "kind", "name", "parent_id", "tree_id", "lft", "rght", "level", "opened_on", "closed_on",
+        "finess_et", "identifiant_oi", "entite_juridique_id", "categorie_id", "departement",
+    )  # fmt: skip
+
+    def outline_path(self, include_self=True):
+        """The node's ancestors from its EG down (and the node itself), with ``OUTLINE_FIELDS`` only."""
+        return list(self.get_ancestors(include_self=include_self).only(*self.OUTLINE_FIELDS))
+
+    @classmethod
+    def detail_fields(cls, prefix=""):
+        """The other columns (FINESS identity and address, timestamps), for ``defer`` on a related structure."""
+        return [prefix + field.name for field in cls._meta.concrete_fields if field.attname not in cls.OUTLINE_FIELDS]
+
     class MPTTMeta:
         order_insertion_by = []
 

@@ -3,6 +3,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from nomenclatures import cache
 from offers.models import Offer
 from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
@@ -65,9 +66,10 @@ def etablissement_list(request):
         rows = etablissements.none()
     else:
         rows = form.filter(etablissements) if form.is_bound else etablissements
-    rows = rows.select_related("categorie").annotate(offer_count=offers_per_tree())
+    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville").annotate(offer_count=offers_per_tree())
     # Served by the index structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
     page = KeysetPaginator(rows, Lower("name"), PAGE_SIZE, descending=form.sort == "-nom").page(request.GET)
+    cache.attach(page.object_list, "categorie")
     context = {
         "page_title": "Mes établissements géographiques (EG)",
         "breadcrumb": crumbs(
@@ -103,12 +105,11 @@ def entite_juridique_list(request):
 
 
 def structure_detail(request, pk):
-    node = get_object_or_404(
-        Structure.objects.visible_to(request.user).select_related("categorie", "entite_juridique"), pk=pk
-    )
-    ancestors = list(node.get_ancestors())
-    children = list(node.children.order_by("lft"))
-    offers = list(node.offers.select_related("champ_activite").order_by("nom", "pk"))
+    node = get_object_or_404(Structure.objects.visible_to(request.user).select_related("entite_juridique"), pk=pk)
+    cache.attach([node], "categorie")
+    ancestors = node.outline_path(include_self=False)
+    children = list(node.children.only(*Structure.OUTLINE_FIELDS).order_by("lft"))
+    offers = list(node.offers.only("pk", "nom", "closed_on", "structure_id").order_by("nom", "pk"))
     context = {
         "page_title": node.name,
         "breadcrumb": structure_crumbs(ancestors, (node.name, None)),

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from nomenclatures import cache
+from nomenclatures.models import CategorieEtablissement
 from offers.moves import MovePolicy
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
@@ -185,6 +187,7 @@ def test_the_policy_answers_a_whole_level_with_a_fixed_number_of_queries(sanitai
     children = list(service.children.all())
     ancestors = [*service.get_ancestors(), service]
     policy = MovePolicy(s["offer"], s["user"])
+    cache.table(CategorieEtablissement)  # read once per process (nomenclatures.cache)
 
     with django_assert_max_num_queries(4):  # habilitations, source tree, source EG, managed
         reasons = [policy.refusal(child, ancestors) for child in children]
