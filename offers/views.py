@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Window
+from django.db.models import Count, Window
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -395,10 +395,7 @@ def picker_search(policy, query):
     if not found:
         return [], False
     too_many = found[0].candidates > SEARCH_WINDOW
-    condition = Q()
-    for node in found:
-        condition |= Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
-    above = list(Structure.objects.filter(condition).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft"))
+    above = list(Structure.objects.ancestors_of(found).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft"))
     cache.attach([*found, *above], "categorie")
     roots = {node.tree_id: node for node in [*above, *found] if node.level == 0}
     policy.remember(roots.values(), set(roots))  # picker_structures() only holds managed trees

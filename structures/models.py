@@ -9,6 +9,7 @@ with it would renumber the ``tree_id`` of every other EG. Children are ordered b
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from mptt.exceptions import InvalidMove
@@ -150,6 +151,26 @@ class StructureQuerySet(TreeQuerySet):
         # node's root by the unique index of roots (one row) instead of scanning the tree's rows.
         roots = self.model.objects.etablissements_in_scope_of(user, roles).filter(level=0)
         return self.filter(tree_id__in=roots.values("tree_id"))
+
+    def ancestors_of(self, nodes):
+        """The ancestors of ``nodes`` (any number, any trees), found by walking ``parent_id`` up.
+
+        The nested-set test (``lft < node.lft AND rght > node.rght``) reads, for each node, every node before it
+        in its tree: a search's 20 results in a CHU of 1,141 nodes read 20 × 961 index entries (9.5 ms). The
+        recursive walk reads one row per ancestor (SQLite and PostgreSQL both have ``WITH RECURSIVE``).
+        """
+        ids = sorted({node.pk for node in nodes})
+        if not ids:
+            return self.none()
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        walk = RawSQL(
+            f"WITH RECURSIVE up (id) AS ("
+            f"SELECT parent_id FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))}) AND parent_id IS NOT NULL "
+            f"UNION SELECT s.parent_id FROM {table} s INNER JOIN up ON s.id = up.id WHERE s.parent_id IS NOT NULL"
+            f") SELECT id FROM up",
+            ids,
+        )
+        return self.filter(pk__in=walk)
 
     # "What may this user see or change": every node of the EG in scope (``managed_by`` …), or the EG
     # themselves (``etablissements_managed_by`` …, one index-friendly test on the EG rows, for the lists).

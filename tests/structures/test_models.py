@@ -192,3 +192,20 @@ def test_luhn_check_digit_of_finess_numbers(finess, valid):
 
 def test_corsican_finess_numbers_read_2a_as_21():
     assert luhn_ok("2A0000000") is luhn_ok("210000000")
+
+
+def test_ancestors_of_is_the_union_of_each_node_s_nested_set_ancestors():
+    eg, other = EtablissementFactory(), EtablissementFactory()
+    pole = StructureFactory(pole=True, parent=eg)
+    service = StructureFactory(service=True, parent=pole)
+    uf = StructureFactory(parent=service)
+    sibling = StructureFactory(parent=pole)
+    elsewhere = StructureFactory(parent=StructureFactory(pole=True, parent=other))
+    StructureFactory(parent=service)  # a node that is nobody's ancestor
+    nodes = [Structure.objects.get(pk=node.pk) for node in (uf, sibling, elsewhere, eg)]
+
+    expected = {a.pk for node in nodes for a in node.get_ancestors()}
+    assert set(Structure.objects.ancestors_of(nodes).values_list("pk", flat=True)) == expected
+    assert expected == {eg.pk, pole.pk, service.pk, other.pk, elsewhere.parent_id}
+    assert not Structure.objects.ancestors_of([]).exists()
+    assert not Structure.objects.ancestors_of([eg]).exists()
