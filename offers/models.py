@@ -20,6 +20,7 @@ from structures.models import (
     Structure,
     all_roles,
     habilitation_sets,
+    habilitation_trees,
     managing_roles,
     referent_roles,
     sees_everything,
@@ -42,8 +43,8 @@ class StaleOffer(Exception):
 class OfferQuerySet(models.QuerySet):
     # Each scope is "attached to a node of an EG in scope". A département habilitation reads the offer's own
     # ``departement`` (an index range on (departement, nom, id) for a référent's lists); EG and EJ
-    # habilitations add ``structure__tree_id IN (tree ids of those EG)``, one join and one semi-join on the
-    # EG rows. The EG side of the rule is ``structures.models.habilitation_scope``: the same three sets.
+    # habilitations add ``structure__tree_id IN (…)``, the trees of those EG as literal values, read with the
+    # habilitations (one join). The EG side of the rule is ``structures.models.habilitation_scope``.
 
     def managed_by(self, user):
         """Offers that ``user`` may change: responsables of the EG and référents of its territory."""
@@ -70,13 +71,8 @@ class OfferQuerySet(models.QuerySet):
         etablissements, entites, departements_ = habilitation_sets(user, roles)
         if not (etablissements or entites or departements_):
             return False
-        condition = Q(departement__in=sorted(departements_))
-        if etablissements or entites:
-            roots = Structure.objects.etablissements().filter(
-                Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
-            )
-            condition |= Q(structure__tree_id__in=roots.values("tree_id"))
-        return condition
+        # Literal values only: the départements, and the trees of the EG and EJ habilitations.
+        return Q(departement__in=sorted(departements_)) | Q(structure__tree_id__in=habilitation_trees(user, roles))
 
     def with_access(self, user):
         """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition evaluated

@@ -92,6 +92,11 @@ def habilitation_sets(user, roles):
     return etablissements, entites, departements_
 
 
+def habilitation_trees(user, roles):
+    """The tree ids of the EG covered by ``user``'s EG and EJ habilitations with one of ``roles``."""
+    return sorted({tree for role, tree in user.habilitation_trees if role in roles})
+
+
 def habilitation_scope(user, roles):
     """The Q on EG rows (tree roots) covered by ``user``'s habilitations with one of ``roles``.
 
@@ -147,10 +152,17 @@ class StructureQuerySet(TreeQuerySet):
         """Every node of the EG covered by ``user``'s habilitations with one of ``roles``."""
         if sees_everything(user):
             return self.all()  # every tree has its EG at the root: no subquery over 50,000 EG to ask
-        # ``level=0`` says the same as ``kind=EG`` (an EG is the root of its tree) and lets PostgreSQL find a
-        # node's root by the unique index of roots (one row) instead of scanning the tree's rows.
-        roots = self.model.objects.etablissements_in_scope_of(user, roles).filter(level=0)
-        return self.filter(tree_id__in=roots.values("tree_id"))
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        # The trees of the EG and EJ habilitations as literal values; a département's EG by a subquery on
+        # the roots (``level=0`` says the same as ``kind=EG`` and lets PostgreSQL use the unique index of
+        # roots, one row per tree).
+        _, _, departements_ = habilitation_sets(user, roles)
+        condition = Q(tree_id__in=habilitation_trees(user, roles))
+        if departements_:
+            roots = self.model.objects.filter(level=0, departement__in=sorted(departements_))
+            condition |= Q(tree_id__in=roots.values("tree_id"))
+        return self.filter(condition)
 
     def ancestors_of(self, nodes):
         """The ancestors of ``nodes`` (any number, any trees), found by walking ``parent_id`` up.

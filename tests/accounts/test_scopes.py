@@ -51,6 +51,40 @@ def test_an_ej_habilitation_covers_all_its_eg(world):
     assert set(Offer.objects.managed_by(user)) == {world["offers"]["a1"], world["offers"]["a2"]}
 
 
+def test_the_habilitations_are_read_with_the_trees_they_cover_in_one_query(world, django_assert_num_queries):
+    user = UserFactory()
+    HabilitationFactory(user=user, entite_juridique=world["ej_a"])
+    HabilitationFactory(user=user, regulateur=True, etablissement=world["egs"]["hg"])
+    HabilitationFactory(user=user, referent=True, departement="81")
+    HabilitationFactory(user=user, entite_juridique=EntiteJuridiqueFactory())  # an EJ without EG
+    user = type(user).objects.get(pk=user.pk)
+    egs = world["egs"]
+
+    with django_assert_num_queries(1):
+        rows, trees_ = user.habilitation_rows, user.habilitation_trees
+    assert len(rows) == 4  # one row per habilitation, whatever the number of EG of its EJ
+    assert trees_ == sorted(
+        [("regulateur", egs["hg"].tree_id), ("responsable", egs["a1"].tree_id), ("responsable", egs["a2"].tree_id)]
+    )
+
+
+def test_an_eg_added_to_an_ej_is_in_scope_from_the_next_request(world):
+    user = HabilitationFactory(entite_juridique=world["ej_a"]).user
+    assert trees(Structure.objects.managed_by(user)) == eg_pks(world, "a1", "a2")
+
+    added = EtablissementFactory(entite_juridique=world["ej_a"])
+    user = type(user).objects.get(pk=user.pk)  # a request reads its user again
+    assert trees(Structure.objects.managed_by(user)) == {*eg_pks(world, "a1", "a2"), added.pk}
+
+
+def test_a_habilitation_on_an_internal_structure_covers_nothing(world):
+    uf = Structure.objects.filter(tree_id=world["egs"]["a1"].tree_id, level=1).get()
+    user = HabilitationFactory(etablissement=uf).user
+
+    assert not Structure.objects.visible_to(user).exists()
+    assert not Offer.objects.visible_to(user).exists()
+
+
 def test_a_departement_habilitation_covers_every_eg_of_the_departement(world):
     user = HabilitationFactory(referent=True, departement="81").user
 
