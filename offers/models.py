@@ -572,8 +572,19 @@ def refuse_lowering(item, model):
 
 @receiver(etablissements_relocated)
 def follow_relocated_etablissements(sender, etablissement_ids, **kwargs):
-    """Copy the new département of relocated EG onto the offers of their trees."""
-    for eg in Structure.objects.filter(pk__in=etablissement_ids).only("tree_id", "departement"):
-        Offer.objects.filter(structure__tree_id=eg.tree_id).exclude(departement=eg.departement).update(
-            departement=eg.departement
-        )
+    """Copy the new département of relocated EG onto the offers of their trees: one UPDATE per new
+    département (at most 101), whatever the number of EG relocated, in batches of trees."""
+    trees = {}
+    for tree_id, departement in (
+        Structure.objects.filter(pk__in=etablissement_ids).values_list("tree_id", "departement").order_by("tree_id")
+    ):
+        trees.setdefault(departement, []).append(tree_id)
+    for departement, tree_ids in sorted(trees.items()):
+        for start in range(0, len(tree_ids), RELOCATION_BATCH):
+            batch = tree_ids[start : start + RELOCATION_BATCH]
+            Offer.objects.filter(structure__tree_id__in=batch).exclude(departement=departement).update(
+                departement=departement
+            )
+
+
+RELOCATION_BATCH = 500  # trees per UPDATE: well under SQLite's limit on the number of parameters

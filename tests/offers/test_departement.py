@@ -8,6 +8,7 @@ from django.db import connection
 
 from offers.models import Offer
 from structures.models import Structure
+from structures.signals import etablissements_relocated
 from tests.accounts.factories import HabilitationFactory
 from tests.offers.factories import OfferFactory
 from tests.structures.factories import EtablissementFactory, StructureFactory
@@ -63,6 +64,21 @@ def test_finess_moving_an_eg_to_another_departement_moves_its_offers_and_no_othe
     run(write(tmp_path, [line_with(CLAUDE_BERNARD, departement="12"), other]))
 
     assert departements() == {"Moved": "12", "Moved too": "12", "Stays": "81"}
+
+
+def test_relocating_many_eg_costs_one_update_per_new_departement(tmp_path, django_assert_max_num_queries):
+    egs = [EtablissementFactory(departement="81") for _ in range(6)]
+    for eg in egs:
+        OfferFactory(structure=eg)
+    kept = OfferFactory(structure=EtablissementFactory(departement="81"))
+    for eg, departement in zip(egs, ["12", "12", "12", "46", "46", "2A"], strict=True):
+        Structure.objects.filter(pk=eg.pk).update(departement=departement)
+
+    with django_assert_max_num_queries(1 + 3):  # the EG, then one UPDATE per département (12, 2A, 46)
+        etablissements_relocated.send(sender=Structure, etablissement_ids=[eg.pk for eg in egs])
+
+    assert [Offer.objects.get(structure=eg).departement for eg in egs] == ["12", "12", "12", "46", "46", "2A"]
+    assert Offer.objects.get(pk=kept.pk).departement == "81"
 
 
 def test_the_migration_backfills_every_offer_from_its_eg():
