@@ -68,11 +68,15 @@ class OfferQuerySet(models.QuerySet):
             return True  # a superuser's scope: every offer, without a semi-join over 50,000 EG
         if not (user.is_authenticated and user.is_active):
             return False
-        etablissements, entites, departements_ = habilitation_sets(user, roles)
-        if not (etablissements or entites or departements_):
+        _, _, departements_ = habilitation_sets(user, roles)
+        trees = habilitation_trees(user, roles)
+        # Literal values only: the départements, and the trees of the EG and EJ habilitations; a branch only
+        # when it has values (an empty ``structure__tree_id__in`` would still join every row's structure).
+        branches = [Q(departement__in=sorted(departements_))] if departements_ else []
+        branches += [Q(structure__tree_id__in=trees)] if trees else []
+        if not branches:
             return False
-        # Literal values only: the départements, and the trees of the EG and EJ habilitations.
-        return Q(departement__in=sorted(departements_)) | Q(structure__tree_id__in=habilitation_trees(user, roles))
+        return branches[0] if len(branches) == 1 else branches[0] | branches[1]
 
     def with_access(self, user):
         """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition evaluated

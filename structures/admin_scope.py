@@ -93,8 +93,9 @@ class BoundedChangeListMixin:
         """
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            window = queryset.order_by().values("pk")[: self.paginator.bound + 1]
-            queryset = queryset.filter(pk__in=window)
+            # Read once: the count and the page then look up these ids instead of searching twice.
+            window = queryset.order_by().values_list("pk", flat=True)[: self.paginator.bound + 1]
+            queryset = queryset.filter(pk__in=list(dict.fromkeys(window)))
         return queryset, may_have_duplicates
 
     def action_checkbox(self, obj):
