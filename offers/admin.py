@@ -1,24 +1,26 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import F
+from django.db import transaction
 
-from offers.models import Contact, Offer, Telecom
+from offers.forms import ContactForm, TelecomForm, publishable_fields
+from offers.models import Contact, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
 from structures.admin_scope import TerritoryAdmin, TerritoryInlineMixin
-from structures.models import Structure
 
 
 class ContactInline(TerritoryInlineMixin, admin.StackedInline):
     model = Contact
+    form = ContactForm
     extra = 0
     show_change_link = True  # telecoms are edited on the contact's own page
-    fields = ["nom", "fonction", "nature", "description", "confidentialite"]
+    fields = ContactForm._meta.fields
 
 
 class TelecomInline(TerritoryInlineMixin, admin.TabularInline):
     model = Telecom
+    form = TelecomForm
     extra = 0
-    fields = ["canal", "valeur", "confidentialite"]
+    fields = TelecomForm._meta.fields
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -96,27 +98,60 @@ class OfferAdmin(TerritoryAdmin):
             return obj if locked.first() is not None else None  # deleted meanwhile: "n'existe pas"
         return obj
 
-    def save_related(self, request, form, formsets, change):
-        """After the offer and its contacts are saved: sensitive units restrict their contacts; a change bumps
-        the version once and is written to the history (fields edited, contacts, move)."""
-        super().save_related(request, form, formsets, change)
-        offer = form.instance
-        if offer.unite_sensible:
-            offer.restrict_contacts()
+    def get_readonly_fields(self, request, obj=None):
+        # The modèle de saisie is chosen when the offer is created, then kept.
+        return [*self.readonly_fields, "modele_saisie"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
         if not change:
+            super().save_model(request, obj, form, change)
+        # A change is published in save_related, with the many-to-many fields and the contacts.
+
+    def save_related(self, request, form, formsets, change):
+        """A new offer: saved as Django does, its contacts restricted if it is sensitive. A change: published by
+        ``Offer.publish`` (version, rules, contact restriction, history), the contacts' formset included."""
+        if not change:
+            super().save_related(request, form, formsets, change)
+            if form.instance.unite_sensible:
+                form.instance.restrict_contacts()
             return
-        changed = list(form.changed_data)
-        if any(formset.has_changed() for formset in formsets):
-            changed.append("contacts")
-        if not changed:
-            return
-        Offer.objects.filter(pk=offer.pk).update(version=F("version") + 1)
-        offer.refresh_from_db()
-        offer.write_history(request.user, changed, Structure.objects.get(pk=form.initial["structure"]))
+        fields = publishable_fields()
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+        for formset in formsets:
+            if formset.model is Contact:
+                changes["contacts"] = PartEdits.from_formset(formset)
+        form.instance.publish(request.user, changes, base_version=form.cleaned_data.get("version_seen"))
+
+
+class ContactAdminForm(ContactForm):
+    """A contact's own page (its télécoms inline): the offer is chosen when the contact is added, then kept; a
+    contact changed meanwhile (its offer published since the page was opened) is refused."""
+
+    offer_version_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta(ContactForm.Meta):
+        fields = ["offer", *ContactForm.Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["offer_version_seen"] = self.instance.offer.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = Offer.objects.filter(pk=self.instance.offer_id).values_list("version", flat=True).first()
+            if cleaned.get("offer_version_seen") != current:
+                raise forms.ValidationError(
+                    "L'offre de ce contact a été modifiée entre-temps : rechargez la page pour partir de la "
+                    "version publiée."
+                )
+        return cleaned
 
 
 @admin.register(Contact)
 class ContactAdmin(TerritoryAdmin):
+    form = ContactAdminForm
     list_display = ["nom", "offer", "confidentialite"]
     list_select_related = ["offer"]
     list_nomenclatures = ["confidentialite"]
@@ -129,6 +164,12 @@ class ContactAdmin(TerritoryAdmin):
     def territory_queryset(self, request, queryset):
         return queryset.administered_by(request.user)
 
+    def get_fields(self, request, obj=None):
+        return [*ContactAdminForm.Meta.fields, "offer_version_seen"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["offer"] if obj is not None else []
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "offer":
             kwargs["queryset"] = Offer.objects.administered_by(request.user)
@@ -136,3 +177,29 @@ class ContactAdmin(TerritoryAdmin):
 
     def has_module_permission(self, request):
         return False  # reached from an offer's contacts
+
+    # Every change of a contact or of its télécoms is a publication of its offer (Offer.publish).
+
+    def save_model(self, request, obj, form, change):
+        pass  # published in save_related, with the télécoms
+
+    def save_related(self, request, form, formsets, change):
+        contact = form.instance
+        changed = [name for name in form.changed_data if name in ContactForm.Meta.fields]
+        edits = PartEdits(changed=[(contact, changed)] if changed else []) if change else PartEdits(added=[contact])
+        changes = {"contacts": edits}
+        for formset in formsets:
+            if formset.model is Telecom:
+                changes["telecoms"] = PartEdits.from_formset(formset)
+        base = form.cleaned_data.get("offer_version_seen") if change else None
+        Offer.objects.get(pk=contact.offer_id).publish(request.user, changes, base_version=base)
+
+    def delete_model(self, request, obj):
+        Offer.objects.get(pk=obj.offer_id).publish(request.user, {"contacts": PartEdits(removed=[obj])})
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            contacts = list(queryset.select_related("offer").order_by("offer_id", "pk"))
+            for offer_id in dict.fromkeys(contact.offer_id for contact in contacts):
+                removed = [contact for contact in contacts if contact.offer_id == offer_id]
+                Offer.objects.get(pk=offer_id).publish(request.user, {"contacts": PartEdits(removed=removed)})

@@ -1,17 +1,71 @@
-from django import forms
+"""The blocks of an offer: one form per block, which lists the block's fields (named as the ``Offer`` fields) and
+their labels. Drafts store each block's values under its key, history and differences take their labels here,
+and ``Offer.publish`` accepts the fields of these forms and nothing else."""
 
-from nomenclatures.models import ChampActivite
+import datetime
+
+from django import forms
+from django.db import models
+
+from nomenclatures import cache
+from nomenclatures.models import ActiviteOperationnelle, ChampActivite, ModePriseEnCharge, TypeOffre
+from offers.models import PARTS, Contact, Offer, Telecom
+from offers.values import display, to_raw
 from ror_portal.validators import validate_name
+from structures.models import Structure
 
 SENSITIVE_HELP = (
     "Les informations que je vais saisir présentent des risques d'utilisation à des fins malveillantes. "
     "Elles ne seront présentées qu'aux régulateurs et gestionnaires de crise. Le niveau de confidentialité "
     'des contacts sera automatiquement "très restreint".'
 )
+AGE_LIMIT = 120
 
 
-class OfferEditForm(forms.Form):
-    """ "Informations générales" of an offer. The rattachement is checked by the move rules."""
+class BlockForm(forms.Form):
+    """A block of the offer page. Subclasses set ``block`` (its key in a draft) and ``title``, and list their
+    fields; ``legends`` gives the label of a field whose form label is a sentence (a checkbox's)."""
+
+    block = None
+    title = None
+    legends = {}
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)  # the column's range
+
+    def __init__(self, *args, offer, policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        self.policy = policy
+
+    @classmethod
+    def field_names(cls):
+        return [name for name in cls.base_fields if name != "version"]
+
+    @classmethod
+    def label(cls, name):
+        return cls.legends.get(name) or cls.base_fields[name].label
+
+    @classmethod
+    def raw_values(cls, offer):
+        """The offer's published values of the block, as a draft stores them."""
+        return {name: raw_value(offer, name) for name in cls.field_names()}
+
+    @property
+    def changes(self):
+        """What to publish: {field name: value} of every field of the block."""
+        return {name: self.cleaned_data[name] for name in self.field_names()}
+
+    def draft_values(self):
+        """The block's cleaned values as a draft stores them (JSON: ids, codes, ISO dates)."""
+        return {name: to_raw(self.cleaned_data[name]) for name in self.field_names()}
+
+
+class GeneralForm(BlockForm):
+    """ "Informations générales". The rattachement is checked by the move rules."""
+
+    block = "general"
+    title = "Informations générales"
+    legends = {"unite_sensible": "Unité sensible"}
 
     nom = forms.CharField(
         label="Nom de l'offre",
@@ -40,13 +94,10 @@ class OfferEditForm(forms.Form):
     unite_sensible = forms.BooleanField(
         label="Cette offre est à caractère sensible", required=False, help_text=SENSITIVE_HELP
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)  # the column's range
 
-    def __init__(self, *args, offer, policy, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.offer = offer
-        self.policy = policy
-        self.fields["structure"].queryset = policy.picker_structures()
+        self.fields["structure"].queryset = self.policy.picker_structures()
 
     def clean_nom(self):
         nom = " ".join(self.cleaned_data["nom"].split())
@@ -62,6 +113,158 @@ class OfferEditForm(forms.Form):
                 raise forms.ValidationError(reason)
         return structure
 
-    @property
-    def changes(self):
-        return {name: self.cleaned_data[name] for name in ("nom", "champ_activite", "structure", "unite_sensible")}
+
+class CharacteristicsForm(BlockForm):
+    """ "Caractéristiques de l'offre": type, mode de prise en charge, activités opérationnelles, patientèle."""
+
+    block = "characteristics"
+    title = "Caractéristiques de l'offre"
+
+    type_offre = forms.ModelChoiceField(
+        label="Type d'offre",
+        queryset=TypeOffre.objects.filter(in_ror=True),
+        required=False,
+        empty_label="Non renseigné",
+        error_messages={"invalid_choice": "Ce type d'offre n'existe pas dans la nomenclature du ROR."},
+    )
+    mode_prise_en_charge = forms.ModelChoiceField(
+        label="Mode de prise en charge",
+        queryset=ModePriseEnCharge.objects.filter(in_ror=True),
+        empty_label="Sélectionnez un mode de prise en charge",
+        error_messages={
+            "required": "Sélectionnez le mode de prise en charge.",
+            "invalid_choice": "Ce mode de prise en charge n'existe pas dans la nomenclature du ROR.",
+        },
+    )
+    activites = forms.ModelMultipleChoiceField(
+        label="Activités opérationnelles",
+        queryset=ActiviteOperationnelle.objects.filter(in_ror=True),
+        error_messages={
+            "required": "Sélectionnez au moins une activité opérationnelle.",
+            "invalid_choice": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
+            "invalid_pk_value": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
+        },
+    )
+    age_min = forms.IntegerField(
+        label="Âge minimum (ans)",
+        required=False,
+        min_value=0,
+        max_value=AGE_LIMIT,
+        error_messages={
+            "invalid": "Saisissez l'âge minimum en années, en chiffres.",
+            "min_value": "L'âge minimum ne peut pas être négatif.",
+            "max_value": f"L'âge minimum ne peut pas dépasser {AGE_LIMIT} ans.",
+        },
+    )
+    age_max = forms.IntegerField(
+        label="Âge maximum (ans)",
+        required=False,
+        min_value=0,
+        max_value=AGE_LIMIT,
+        error_messages={
+            "invalid": "Saisissez l'âge maximum en années, en chiffres.",
+            "min_value": "L'âge maximum ne peut pas être négatif.",
+            "max_value": f"L'âge maximum ne peut pas dépasser {AGE_LIMIT} ans.",
+        },
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("age_min"), cleaned.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("age_max", "L'âge maximum doit être supérieur ou égal à l'âge minimum.")
+        return cleaned
+
+
+class ClosingForm(BlockForm):
+    """ "Fermeture" of the offer."""
+
+    block = "closing"
+    title = "Fermeture"
+
+    closed_on = forms.DateField(
+        label="Date de fermeture",
+        required=False,
+        error_messages={"invalid": "Saisissez la date de fermeture au format JJ/MM/AAAA."},
+    )
+
+
+BLOCKS = {form.block: form for form in (GeneralForm, CharacteristicsForm, ClosingForm)}
+
+
+class ContactForm(forms.ModelForm):
+    """A contact of the offer (the "Contacts" block, one form per contact)."""
+
+    class Meta:
+        model = Contact
+        fields = ["nom", "fonction", "nature", "description", "confidentialite"]
+        labels = {"nature": "Nature", "confidentialite": "Niveau de confidentialité"}
+
+
+class TelecomForm(forms.ModelForm):
+    """A télécom of a contact."""
+
+    class Meta:
+        model = Telecom
+        fields = ["canal", "valeur", "confidentialite"]
+        labels = {"confidentialite": "Niveau de confidentialité"}
+
+
+PART_FORMS = {Contact: ContactForm, Telecom: TelecomForm}
+
+
+def part_label(model, row, name=None):
+    """ "Contact « Secrétariat »", "Télécom de « Secrétariat »", or the label of one of the row's fields."""
+    if name is not None:
+        return str(PART_FORMS[model].base_fields[name].label)
+    if model is Contact:
+        return f"Contact « {row.nom} »"
+    return f"Télécom de « {row.contact.nom} »"
+
+
+def block_of(name):
+    """The block form that lists the field ``name``, or None."""
+    return next((form for form in BLOCKS.values() if name in form.field_names()), None)
+
+
+def publishable_fields():
+    """What ``Offer.publish`` accepts: the fields of the blocks, and the contacts and their télécoms."""
+    return {name for form in BLOCKS.values() for name in form.field_names()} | set(PARTS)
+
+
+def field_label(name):
+    if name in PARTS:
+        return str(PARTS[name]._meta.verbose_name_plural).capitalize()
+    form = block_of(name)
+    return form.label(name) if form else name
+
+
+# --- values as drafts keep them (JSON) ------------------------------------------------------------------
+
+
+def raw_value(offer, name):
+    """The offer's published value of ``name`` as a draft stores it."""
+    field = Offer._meta.get_field(name)
+    if field.many_to_many:
+        return sorted(item.pk for item in getattr(offer, name).all())
+    return to_raw(getattr(offer, field.attname))
+
+
+def raw_structure_ids(raw_blocks):
+    """The structure ids that a draft's blocks mention (read together, for the differences)."""
+    return {values["structure"] for values in raw_blocks.values() if isinstance(values.get("structure"), int)}
+
+
+def display_raw(name, raw, structures):
+    """The text shown for a draft's raw value; ``structures`` maps structure ids to the structures read."""
+    field = Offer._meta.get_field(name)
+    if raw is None or raw == [] or raw == "":
+        return display(None)
+    if not field.is_relation:
+        return display(datetime.date.fromisoformat(raw) if isinstance(field, models.DateField) else raw)
+    if field.related_model is Structure:
+        node = structures.get(raw)
+        return node.name if node else "Structure supprimée"
+    codes = raw if field.many_to_many else [raw]
+    rows = [cache.get(field.related_model, code) for code in codes]
+    return ", ".join(str(row) if row else f"code inconnu « {code} »" for row, code in zip(rows, codes, strict=True))

@@ -4,6 +4,9 @@ An offer is a plain row attached to one structure of the tree (an EG or an inter
 not a tree node: moving it is a one-row update.
 """
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -14,6 +17,7 @@ from django.utils import timezone
 from nomenclatures import cache as nomenclature_cache
 from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite
 from offers.moves import MovePolicy, MoveRefused
+from offers.values import display, to_raw
 from ror_portal.validators import validate_name
 from structures import departements
 from structures.models import (
@@ -132,6 +136,24 @@ class OfferIdentifierSequence(models.Model):
         return f"{region}/{sequence.last_value}"
 
 
+@dataclass
+class PartEdits:
+    """Rows of a part of an offer (its contacts, or their télécoms) to add, change and remove in one
+    publication, as a formset gives them after ``save(commit=False)``."""
+
+    added: list = dataclass_field(default_factory=list)
+    changed: list = dataclass_field(default_factory=list)  # (row, names of its changed fields)
+    removed: list = dataclass_field(default_factory=list)
+
+    @classmethod
+    def from_formset(cls, formset):
+        formset.save(commit=False)
+        return cls(list(formset.new_objects), list(formset.changed_objects), list(formset.deleted_objects))
+
+    def __bool__(self):
+        return bool(self.added or self.changed or self.removed)
+
+
 class Offer(models.Model):
     RESTRICTED_LEVEL = NiveauConfidentialite.REGULATION
 
@@ -247,13 +269,6 @@ class Offer(models.Model):
 
     # --- moving and publishing --------------------------------------------------------------------------
 
-    EDITABLE_FIELDS = {
-        "nom": "Nom de l'offre",
-        "champ_activite": "Champ d'activité",
-        "structure": "Rattachement organisationnel",
-        "unite_sensible": "Unité sensible",
-    }
-
     def move_refusal_reason(self, user, target):
         """Why ``user`` may not attach this offer to ``target`` (French), or None when the move is allowed."""
         return MovePolicy(self, user).refusal(target)
@@ -264,12 +279,17 @@ class Offer(models.Model):
 
     @transaction.atomic
     def publish(self, user, changes, base_version=None, kind=None, undoes=None):
-        """Apply ``changes`` (a subset of EDITABLE_FIELDS) atomically and bump the version.
+        """Apply ``changes`` ({field: value} for fields of the block forms, ``offers.forms.BLOCKS``) atomically
+        and bump the version: the only way a published offer changes (portal, admin, commands, undo).
 
         Locks the offer row, refuses a stale ``base_version`` (StaleOffer) and re-checks the move rules
-        under the lock (MoveRefused). Writes one history row per published change. A refusal changes nothing.
+        under the lock (MoveRefused). Writes the history: one row for the edited fields with their old and new
+        values, one for a move. A refusal changes nothing; changes equal to the published values publish
+        nothing.
         """
-        unknown = set(changes) - set(self.EDITABLE_FIELDS)
+        from offers.forms import field_label, publishable_fields
+
+        unknown = set(changes) - publishable_fields()
         if unknown:
             raise ValueError(f"Not publishable through publish(): {sorted(unknown)}")
         # Lock the offer row alone: with a join, PostgreSQL re-checks the joined row after waiting for the
@@ -287,30 +307,90 @@ class Offer(models.Model):
             changes["structure"] = Structure.objects.filter(pk=changes["structure"].pk).first()
             if changes["structure"] is None:
                 raise MoveRefused("Ce rattachement n'existe plus : choisissez-en un autre.")
-        changed = [name for name, value in changes.items() if getattr(offer, name) != value]
+        parts = {name: changes.pop(name) for name in PARTS if name in changes}
+        many = {name for name in changes if Offer._meta.get_field(name).many_to_many}
+        before = {name: offer.current_value(name) for name in changes}
+        changed = [name for name, value in changes.items() if comparable(before[name]) != comparable(value)]
+        if not changed and not any(parts.values()):
+            return offer
         source = offer.structure
         if "structure" in changed:
             policy.check(changes["structure"])
         for name in changed:
-            setattr(offer, name, changes[name])
-        if not changed:
-            return offer
+            if name not in many:
+                setattr(offer, name, changes[name])
         offer.version += 1
-        offer.save(update_fields=[*changed, "version", "updated_at"])
+        offer.save(update_fields=[*(name for name in changed if name not in many), "version", "updated_at"])
+        for name in many & set(changed):
+            getattr(offer, name).set(changes[name])
+        edits = [
+            [field_label(name), display(before[name]), display(sorted_rows(changes[name]))]
+            for name in changed
+            if name != "structure"
+        ]
+        for name, part in parts.items():
+            edits += offer.apply_part(PARTS[name], part) if part else []
         if offer.unite_sensible:
             offer.restrict_contacts()
-        offer.write_history(user, changed, source, kind=kind, undoes=undoes)
+        offer.write_history(user, edits, source if "structure" in changed else None, kind=kind, undoes=undoes)
         self.refresh_from_db()
         return offer
 
-    def write_history(self, user, changed, source, kind=None, undoes=None):
-        """One history row for the edited fields, one for the move (``source`` → current structure)."""
-        edited = [self.field_label(name) for name in changed if name != "structure"]
-        if edited:
-            OfferEvent.objects.create(
-                offer=self, author=user, kind=OfferEvent.Kind.EDIT, fields=edited, version=self.version
+    def apply_part(self, model, edits):
+        """Write ``edits`` (PartEdits of Contact or Telecom rows of this offer) and return their history lines.
+
+        Rows of another offer are refused (ValueError): a caller's formset only holds this offer's rows."""
+        from offers.forms import part_label
+
+        def owner(row):
+            return (
+                row.offer_id
+                if model is Contact
+                else Contact.objects.filter(pk=row.contact_id).values_list("offer_id", flat=True).first()
             )
-        if "structure" in changed:
+
+        lines = []
+        previous = {row.pk: row for row in model.objects.filter(pk__in=[row.pk for row, _ in edits.changed])}
+        for row in [*edits.removed, *(row for row, _ in edits.changed)]:
+            if row.pk is None or owner(previous.get(row.pk, row)) != self.pk:
+                raise ValueError(f"{model._meta.verbose_name} {row.pk} does not belong to offer {self.pk}")
+        for row in edits.removed:
+            lines.append([part_label(model, row), str(row), "supprimé"])
+            row.delete()
+        for row, names in edits.changed:
+            row.save()
+            for name in names:
+                old, new = previous[row.pk], row
+                lines.append(
+                    [f"{part_label(model, row)} : {part_label(model, row, name)}", shown(old, name), shown(new, name)]
+                )
+        for row in edits.added:
+            if model is Contact:
+                row.offer = self
+            elif owner(row) != self.pk:
+                raise ValueError(f"A new télécom of a contact of another offer than {self.pk}")
+            row.save()
+            lines.append([part_label(model, row), "—", f"ajouté : {row}"])
+        return lines
+
+    def current_value(self, name):
+        """The published value of ``name``: the row(s) of a relation, in code order for a many-to-many."""
+        if Offer._meta.get_field(name).many_to_many:
+            return sorted_rows(getattr(self, name).all())
+        return getattr(self, name)
+
+    def write_history(self, user, edits, source=None, kind=None, undoes=None):
+        """One history row for the edited fields ([label, old, new] each), one for a move from ``source``."""
+        if edits:
+            OfferEvent.objects.create(
+                offer=self,
+                author=user,
+                kind=OfferEvent.Kind.EDIT,
+                fields=[label for label, _, _ in edits],
+                changes=edits,
+                version=self.version,
+            )
+        if source is not None:
             OfferEvent.objects.create(
                 offer=self,
                 author=user,
@@ -322,14 +402,6 @@ class Offer(models.Model):
                 version=self.version,
                 undoes=undoes,
             )
-
-    @classmethod
-    def field_label(cls, name):
-        if name in cls.EDITABLE_FIELDS:
-            return cls.EDITABLE_FIELDS[name]
-        if name == "contacts":
-            return "Contacts"
-        return str(cls._meta.get_field(name).verbose_name).capitalize()
 
     def restrict_contacts(self):
         """A sensitive unit's contacts and telecoms are all "Visible régulation et gestion de crise"."""
@@ -391,6 +463,8 @@ class OfferEvent(models.Model):
     undoes = models.OneToOneField(
         "self", verbose_name="annule", on_delete=models.SET_NULL, null=True, blank=True, related_name="undone_by"
     )
+    # [label, old value, new value] of each edited field, as shown when published (older events: labels only).
+    changes = models.JSONField("modifications", default=list, blank=True)
 
     objects = OfferPartQuerySet.as_manager()
 
@@ -413,6 +487,9 @@ class OfferEvent(models.Model):
     def description(self):
         who = self.author or "un utilisateur supprimé"
         when = timezone.localtime(self.created_at)
+        if self.kind == self.Kind.EDIT and self.changes:
+            edits = " ; ".join(f"{label} : « {old} » → « {new} »" for label, old, new in self.changes)
+            return f"Modifiée par {who} le {when:%d/%m/%Y à %H:%M} : {edits}"
         if self.kind == self.Kind.EDIT:
             return f"Modifiée ({', '.join(self.fields)}) par {who} le {when:%d/%m/%Y à %H:%M}"
         verb = "Déplacée" if self.kind == self.Kind.MOVE else "Ramenée (annulation du déplacement)"
@@ -426,14 +503,9 @@ class OfferDraft(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.CASCADE, related_name="+"
     )
-    nom = models.CharField("nom de l'offre", max_length=255)
-    champ_activite = models.ForeignKey(
-        "nomenclatures.ChampActivite", verbose_name="champ d'activité", on_delete=models.PROTECT, related_name="+"
-    )
-    structure = models.ForeignKey(
-        Structure, verbose_name="rattachement organisationnel", on_delete=models.CASCADE, related_name="+"
-    )
-    unite_sensible = models.BooleanField("unité sensible")
+    # The pending values of each block, as its form cleaned them: {block: {field: id, code, ISO date or value}}
+    # (``offers.forms.BLOCKS``); validated again by the same forms when resumed or published.
+    data = models.JSONField("modifications en attente", default=dict, blank=True)
     base_version = models.PositiveIntegerField("version de départ")
     updated_at = models.DateTimeField("enregistré le", auto_now=True)
 
@@ -449,27 +521,20 @@ class OfferDraft(models.Model):
         return f"Brouillon de « {self.offer} » par {self.author}"
 
     @property
-    def changes(self):
-        return {name: getattr(self, name) for name in Offer.EDITABLE_FIELDS}
-
-    def differences(self):
-        """(label, published value, draft value) for each field the draft changes."""
-        rows = []
-        for name, label in Offer.EDITABLE_FIELDS.items():
-            published, drafted = getattr(self.offer, name), getattr(self, name)
-            if published != drafted:
-                rows.append((label, display(published), display(drafted)))
-        return rows
-
-    @property
     def is_stale(self):
         return self.base_version != self.offer.version
 
 
-def display(value):
-    if isinstance(value, bool):
-        return "OUI" if value else "NON"
-    return str(value)
+def comparable(value):
+    """A value reduced to what equality means for publishing: ids for rows, sorted for many rows."""
+    return to_raw(value)
+
+
+def sorted_rows(value):
+    """Rows of a many-to-many in code order (another value unchanged)."""
+    if isinstance(value, (list, tuple, set, models.QuerySet)):
+        return sorted(value, key=lambda row: row.pk)
+    return value
 
 
 class Contact(models.Model):
@@ -551,6 +616,20 @@ class Telecom(models.Model):
     def clean(self):
         super().clean()
         refuse_lowering(self, Telecom)
+
+
+PARTS = {"contacts": Contact, "telecoms": Telecom}  # publish(): {"contacts": PartEdits(…), …}
+
+
+def shown(row, name):
+    """The text of ``row``'s field ``name`` for the history: a choice's label, a nomenclature's label."""
+    field = row._meta.get_field(name)
+    if field.choices:
+        return display(getattr(row, f"get_{name}_display")())
+    if field.is_relation:
+        code = getattr(row, field.attname)
+        return display(nomenclature_cache.get(field.related_model, code) if code is not None else None)
+    return display(getattr(row, name))
 
 
 SENSITIVE_MESSAGE = (

@@ -5,12 +5,14 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
-from offers.forms import OfferEditForm
-from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer
+from offers.drafts import annotate_differences, block_values, save_block, validated_changes
+from offers.forms import GeneralForm
+from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
@@ -48,18 +50,10 @@ def offer_detail(request, pk):
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:
         undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move, latest_move)}
-    drafts = (
-        list(
-            offer.drafts.select_related("author", "structure")
-            .defer(*Structure.detail_fields("structure__"))
-            .order_by("-updated_at")
-        )
-        if offer.can_manage
-        else []
-    )
-    cache.attach(drafts, "champ_activite")
+    drafts = list(offer.drafts.select_related("author").order_by("-updated_at")) if offer.can_manage else []
     for draft in drafts:
         draft.offer = offer
+    annotate_differences(drafts, offer)
     context = {
         "page_title": offer.nom,
         "breadcrumb": offer_crumbs(offer, path),
@@ -109,22 +103,11 @@ def picker_url(offer, noeud, **params):
 
 
 def initial_values(request, offer, draft):
-    """What the form starts from: the offer, the user's draft ("Reprendre le brouillon"), or what was typed
-    before going to the picker page without JavaScript (kept in the session as typed: ids are parsed again)."""
-    values = {
-        "nom": offer.nom,
-        "champ_activite": offer.champ_activite_id,
-        "structure": offer.structure_id,
-        "unite_sensible": offer.unite_sensible,
-        "version": offer.version,
-    }
-    if request.GET.get("brouillon") and draft is not None:
-        values |= {
-            "nom": draft.nom,
-            "champ_activite": draft.champ_activite_id,
-            "structure": draft.structure_id,
-            "unite_sensible": draft.unite_sensible,
-        }
+    """What the form starts from: the user's draft when they have one (whichever "Modifier" they used), else the
+    offer; or what was typed before going to the picker page without JavaScript (kept in the session as
+    typed: ids are parsed again)."""
+    values = GeneralForm.raw_values(offer) | {"version": offer.version}
+    values |= block_values(draft, GeneralForm) or {}
     pending = request.session.get(pending_key(offer)) if request.GET.get("reprise") else None
     if pending:
         values |= {name: pending[name] for name in ("nom", "champ_activite") if pending.get(name)}
@@ -133,6 +116,14 @@ def initial_values(request, offer, draft):
             if parse_id(pending.get(name)) is not None:
                 values[name] = parse_id(pending[name])
     return values
+
+
+def resumed_notice(draft):
+    """ "Vous reprenez votre brouillon du … : …", the draft's pending changes."""
+    when = timezone.localtime(draft.updated_at)
+    changes = " ; ".join(f"{label} : « {old} » → « {new} »" for label, old, new in draft.rows)
+    changes = changes or "aucune différence avec l'offre publiée"
+    return f"Vous reprenez votre brouillon du {when:%d/%m/%Y à %H:%M} : {changes}."
 
 
 def rattachement_context(policy, form, offer, chosen_pk, error=None):
@@ -158,7 +149,7 @@ def offer_edit(request, pk):
     own_draft = offer.drafts.filter(author=request.user).first()
     rattachement_error = None
     if request.method == "POST":
-        form = OfferEditForm(request.POST, offer=offer, policy=policy)
+        form = GeneralForm(request.POST, offer=offer, policy=policy)
         action = request.POST.get("action")
         if action == "rattachement":
             # Without JavaScript the picker is a page of its own: keep what was typed meanwhile.
@@ -169,24 +160,30 @@ def offer_edit(request, pk):
             form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
         elif form.is_valid():
             if action == "brouillon":
-                save_draft(offer, request.user, form.changes, form.cleaned_data["version"])
+                save_block(offer, request.user, form)
                 request.session.pop(pending_key(offer), None)
                 messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
                 return redirect("offer_detail", pk=offer.pk)
-            try:
-                offer.publish(request.user, form.changes, base_version=form.cleaned_data["version"])
-            except StaleOffer as error:
-                save_draft(offer, request.user, form.changes, form.cleaned_data["version"])
-                form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
-            except MoveRefused as error:
-                form.add_error("structure", str(error))
-            except Offer.DoesNotExist:
-                raise Http404("Offre supprimée entre-temps.") from None
-            else:
-                offer.drafts.filter(author=request.user).delete()
-                request.session.pop(pending_key(offer), None)
-                messages.success(request, "Offre publiée.")
-                return redirect("offer_detail", pk=offer.pk)
+            # The whole draft is published: this block as submitted, the other blocks as drafted.
+            data = (own_draft.data if own_draft else {}) | {form.block: form.draft_values()}
+            changes, errors = validated_changes(offer, policy, data, form.cleaned_data["version"])
+            for error in errors:
+                form.add_error(None, f"Votre brouillon ne peut pas être publié : {error}")
+            if not errors:
+                try:
+                    offer.publish(request.user, changes, base_version=form.cleaned_data["version"])
+                except StaleOffer as error:
+                    save_block(offer, request.user, form)
+                    form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
+                except MoveRefused as error:
+                    form.add_error("structure", str(error))
+                except Offer.DoesNotExist:
+                    raise Http404("Offre supprimée entre-temps.") from None
+                else:
+                    offer.drafts.filter(author=request.user).delete()
+                    request.session.pop(pending_key(offer), None)
+                    messages.success(request, "Offre publiée.")
+                    return redirect("offer_detail", pk=offer.pk)
         chosen_pk = parse_id(request.POST.get("structure"))
     else:
         initial = initial_values(request, offer, own_draft)
@@ -202,7 +199,7 @@ def offer_edit(request, pk):
                 rattachement_error = [reason]
             else:
                 chosen_pk = initial["structure"] = target.pk
-        form = OfferEditForm(initial=initial, offer=offer, policy=policy)
+        form = GeneralForm(initial=initial, offer=offer, policy=policy)
         if request.htmx and request.htmx.target == "rattachement-field":
             context = {"offer": offer, "form": form} | rattachement_context(
                 policy, form, offer, chosen_pk, rattachement_error
@@ -214,30 +211,31 @@ def offer_edit(request, pk):
                 response["HX-Trigger-After-Settle"] = "rattachement-choisi"
             return response
     path = offer.structure.outline_path()
+    if own_draft is not None:
+        own_draft.offer = offer
+        annotate_differences([own_draft], offer)
     context = {
         "page_title": f"Modifier l'offre {offer.nom}",
         "breadcrumb": offer_crumbs(offer, path, ("Modifier", None)),
         "offer": offer,
         "form": form,
-        "stale_draft": own_draft is not None
-        and own_draft.base_version != offer.version
-        and request.GET.get("brouillon"),
+        "resumed": resumed_notice(own_draft) if own_draft is not None else None,
+        "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
     } | rattachement_context(policy, form, offer, chosen_pk, rattachement_error)
     return render_page(request, "offers/offer_edit.html", context)
-
-
-def save_draft(offer, user, changes, base_version):
-    OfferDraft.objects.update_or_create(offer=offer, author=user, defaults={**changes, "base_version": base_version})
 
 
 @require_POST
 def draft_publish(request, pk):
     offer = managed_offer(request, pk)
-    # One read: the draft and what it points to (another tab may delete it meanwhile).
-    draft = get_object_or_404(offer.drafts.select_related("structure"), author=request.user)
-    cache.attach([draft], "champ_activite")
+    # One read (another tab may delete it meanwhile); every block validated again by its form.
+    draft = get_object_or_404(offer.drafts, author=request.user)
+    changes, errors = validated_changes(offer, MovePolicy(offer, request.user), draft.data, draft.base_version)
+    if errors:
+        messages.error(request, f"Le brouillon n'a pas été publié : {' '.join(errors)} Reprenez-le pour le corriger.")
+        return redirect("offer_detail", pk=offer.pk)
     try:
-        offer.publish(request.user, draft.changes, base_version=draft.base_version)
+        offer.publish(request.user, changes, base_version=draft.base_version)
     except Offer.DoesNotExist:
         raise Http404("Offre supprimée entre-temps.") from None
     except StaleOffer as error:

@@ -22,7 +22,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
-from offers.models import Offer, OfferDraft, OfferEvent
+from offers.models import Offer, OfferEvent
+from tests.offers.factories import general_draft
 from tests.page_forms import post_forms
 
 pytestmark = pytest.mark.django_db
@@ -84,15 +85,7 @@ class World:
     def __init__(self, users):
         self.offer = Offer.objects.get(nom=USIC)
         for user in users:
-            OfferDraft.objects.create(
-                offer=self.offer,
-                author=user,
-                nom="Brouillon",
-                champ_activite=self.offer.champ_activite,
-                structure=self.offer.structure,
-                unite_sensible=False,
-                base_version=self.offer.version,
-            )
+            general_draft(self.offer, user, nom="Brouillon")
         self.event = OfferEvent.objects.create(
             offer=self.offer,
             author=users[0],

@@ -49,3 +49,44 @@
   var summary = document.querySelector("[data-error-summary]");
   if (summary) summary.focus();
 })();
+
+// Leaving a form with unsaved changes asks for confirmation: a reload, back, closing the tab or a link (the
+// browser's own question), an HTMX navigation (ours). Submitting the form, or a request of the form itself
+// or of the picker that fills it, is no leaving.
+(function () {
+  var GUARDED = "form[data-confirmer-sortie]";
+  var MESSAGE = "Vous avez des modifications non enregistrées. Voulez-vous vraiment quitter cette page ?";
+
+  function markChanged(event) {
+    var form = event.target && event.target.closest && event.target.closest(GUARDED);
+    if (form) form.setAttribute("data-modifie", "true");
+  }
+  function changedForm() {
+    return document.querySelector(GUARDED + "[data-modifie='true']");
+  }
+  document.addEventListener("input", markChanged, true);
+  document.addEventListener("change", markChanged, true);
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches(GUARDED)) event.target.removeAttribute("data-modifie");
+  }, true);
+  // "Rattacher ici" changed the rattachement of the form.
+  document.body.addEventListener("rattachement-choisi", function () {
+    var form = document.querySelector(GUARDED);
+    if (form) form.setAttribute("data-modifie", "true");
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!changedForm()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = changedForm();
+    var source = event.target;
+    if (!form || form.contains(source) || (source.closest && source.closest("#picker-modal"))) return;
+    event.preventDefault();
+    if (window.confirm(MESSAGE)) {
+      form.removeAttribute("data-modifie");
+      event.detail.issueRequest(true);
+    }
+  });
+})();

@@ -112,3 +112,33 @@ def test_with_javascript_the_collapsed_parts_stay_collapsed_at_375_px(usic, brow
     page.get_by_role("button", name="Menu").click()
     page.locator("#menu-mobile").get_by_role("button", name="Se déconnecter").wait_for()
     context.close()
+
+
+def test_leaving_the_edit_form_with_unsaved_changes_asks_for_confirmation(usic, page, login, live_server):
+    login("gestionnaire")
+    page.wait_for_url(f"{live_server.url}/")
+    edit = f"{live_server.url}/offres/{usic.pk}/modifier/"
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # "Rester sur la page"
+
+    page.on("dialog", answer)
+    page.goto(edit)
+    page.get_by_role("link", name="Annuler").click()  # nothing typed: leaves without a question
+    page.wait_for_url(f"**/offres/{usic.pk}/")
+    assert dialogs == []
+
+    page.goto(edit)
+    page.get_by_label("Nom de l'offre").fill("Nom pas encore enregistré")
+    page.get_by_role("link", name="Annuler").click()  # a link: the browser's question
+    page.wait_for_timeout(300)
+    page.locator(".fr-breadcrumb__link[hx-get]").last.dispatch_event("click")  # an HTMX link: ours
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload", "confirm"]
+    assert page.url == edit and page.get_by_label("Nom de l'offre").input_value() == "Nom pas encore enregistré"
+
+    page.get_by_role("button", name="Enregistrer le brouillon").click()  # submitting is no leaving
+    page.get_by_text("Brouillon enregistré").wait_for()
+    assert dialogs == ["beforeunload", "confirm"]

@@ -1,6 +1,6 @@
 import factory
 
-from offers.models import Contact, Offer, Telecom
+from offers.models import Contact, Offer, OfferDraft, Telecom
 from tests.structures.factories import StructureFactory
 
 
@@ -38,3 +38,16 @@ class TelecomFactory(factory.django.DjangoModelFactory):
     canal = Telecom.Canal.TELEPHONE
     valeur = "05 63 00 00 00"
     confidentialite_id = "2"
+
+
+def general_draft(offer, author, **values):
+    """A draft of ``offer`` by ``author`` whose "Informations générales" block holds the offer's values, with
+    ``values`` (raw: ids and codes) in place of some."""
+    from offers.forms import GeneralForm
+
+    return OfferDraft.objects.create(
+        offer=offer,
+        author=author,
+        data={"general": GeneralForm.raw_values(offer) | values},
+        base_version=values.pop("base_version", offer.version),
+    )

@@ -12,7 +12,7 @@ from offers.models import MoveRefused, Offer, OfferDraft, Telecom
 from offers.moves import MovePolicy
 from structures.models import EntiteJuridique, Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
-from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory
+from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory, general_draft
 from tests.structures.factories import EntiteJuridiqueFactory, EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,10 +193,7 @@ def test_refuse_lowering_each_branch(sensitive, tree, model):
 def test_another_authors_draft_is_never_the_users_draft(tree):
     offer, user = tree["offer"], tree["user"]
     colleague = HabilitationFactory(etablissement=tree["eg"]).user
-    OfferDraft.objects.create(
-        offer=offer, author=colleague, nom="Brouillon du collègue", champ_activite_id="01",
-        structure=tree["ufs"][2], unite_sensible=False, base_version=1,
-    )  # fmt: skip
+    general_draft(offer, colleague, nom="Brouillon du collègue", structure=tree["ufs"][2].pk)
 
     assert not offer.drafts.filter(author=user).exists()
     assert OfferDraft.objects.administered_by(user).count() == 0  # a responsable administers nothing

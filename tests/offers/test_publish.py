@@ -8,10 +8,11 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 
 from nomenclatures.models import NiveauConfidentialite
-from offers.models import MoveRefused, Offer, OfferDraft, OfferEvent, StaleOffer, Telecom
+from offers.drafts import annotate_differences
+from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer, Telecom
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
-from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory
+from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory, general_draft
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,12 +94,18 @@ def test_a_stale_version_is_refused_and_changes_nothing(setup):
 
 def test_publishing_edits_records_which_fields_changed(setup):
     offer = setup["offer"]
+    before = offer.nom
 
     offer.publish(setup["user"], {"nom": "USIC", "unite_sensible": False}, base_version=1)
 
     event = offer.events.get()
-    assert (event.kind, event.fields) == ("modification", ["Nom de l'offre"])
-    assert event.description.startswith(f"Modifiée (Nom de l'offre) par {setup['user']}")
+    assert (event.kind, event.fields, event.changes) == (
+        "modification",
+        ["Nom de l'offre"],
+        [["Nom de l'offre", before, "USIC"]],
+    )
+    assert event.description.startswith(f"Modifiée par {setup['user']} le ")
+    assert event.description.endswith(f" : Nom de l'offre : « {before} » → « USIC »")
 
 
 def test_publishing_nothing_new_changes_nothing(setup):
@@ -229,15 +236,15 @@ def test_undo_is_refused_when_the_rules_no_longer_allow_the_way_back(setup):
 
 def test_a_draft_lists_its_differences_with_the_published_offer(setup):
     offer = setup["offer"]
-    draft = OfferDraft.objects.create(
-        offer=offer, author=setup["user"], nom="Nouveau", champ_activite_id="01", structure=setup["uf2"],
-        unite_sensible=True, base_version=1,
-    )  # fmt: skip
+    draft = general_draft(offer, setup["user"], nom="Nouveau", structure=setup["uf2"].pk, unite_sensible=True)
+    draft.data["characteristics"] = {"age_min": 18, "age_max": 65, "activites": ["013", "354"]}
 
-    assert draft.differences() == [
+    annotate_differences([draft], Offer.objects.get(pk=offer.pk))
+    assert draft.rows == [
         ("Nom de l'offre", offer.nom, "Nouveau"),
         ("Rattachement organisationnel", "UF A", "UF B"),
         ("Unité sensible", "NON", "OUI"),
+        ("Âge maximum (ans)", "99", "65"),
     ]
     assert not draft.is_stale
     offer.publish(setup["user"], {"nom": "Autre"}, base_version=1)

@@ -4,12 +4,15 @@ import datetime
 from html import unescape
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from offers.models import Offer, OfferDraft, OfferEvent
+from offers.values import display
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
+from tests.page_forms import form_data as page_form_data
 from tests.structures.builders import big_etablissement, many_etablissements
 from tests.structures.factories import StructureFactory
 
@@ -258,7 +261,8 @@ def test_a_stale_form_is_refused_and_kept_as_a_draft(client_for, usic, demo_user
     usic.refresh_from_db()
     assert (usic.nom, usic.structure.name) == ("Version du référent", "Cardiologie médicale - USIC")
     draft = OfferDraft.objects.get(offer=usic, author=demo_user("gestionnaire"))
-    assert (draft.nom, draft.structure.name, draft.is_stale) == ("Ma version", "Cardiologie", True)
+    general = draft.data["general"]
+    assert (general["nom"], general["structure"], draft.is_stale) == ("Ma version", node("Cardiologie").pk, True)
 
 
 def test_checking_unite_sensible_restricts_the_contacts(client_for, usic):
@@ -727,3 +731,97 @@ def test_an_event_of_another_offer_cannot_be_undone_through_this_one(client_for,
 
     assert response.status_code == 404
     assert Offer.objects.get(pk=other.pk).structure.name == "HC Cardiologie"
+
+
+# --- drafts hold every block; "Modifier" resumes them ---------------------------------------------------
+
+
+def edit_page_data(client, offer, **changes):
+    """What the edit page's form submits, as rendered (``tests.page_forms``), with ``changes``."""
+    html = client.get(reverse("offer_edit", args=[offer.pk])).text
+    return page_form_data(html, "formulaire-offre", **{name: [value] for name, value in changes.items()})
+
+
+def test_modifier_with_a_pending_move_resumes_the_draft_and_saving_it_again_keeps_the_move(client_for, usic):
+    """Regression: "Modifier" started from the published values, so saving the draft again dropped its move."""
+    client = client_for("gestionnaire")
+    cardiologie = node("Cardiologie")
+    client.post(reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=cardiologie.pk, action="brouillon"))
+
+    # "Modifier" (not "Reprendre le brouillon"): the form says it resumes the draft, with its pending move.
+    page = unescape(client.get(reverse("offer_edit", args=[usic.pk])).text)
+    assert "Vous reprenez votre brouillon du " in page
+    assert "Rattachement organisationnel : « Cardiologie médicale - USIC » → « Cardiologie »" in page
+    response = client.post(
+        reverse("offer_edit", args=[usic.pk]), edit_page_data(client, usic, nom="USIC repris", action="brouillon")
+    )
+
+    assert response.status_code == 302
+    general = OfferDraft.objects.get(offer=usic).data["general"]
+    assert (general["nom"], general["structure"]) == ("USIC repris", cardiologie.pk)
+    assert unchanged(usic)
+
+
+def test_publishing_from_modifier_publishes_the_whole_draft(client_for, usic):
+    client = client_for("gestionnaire")
+    client.post(
+        reverse("offer_edit", args=[usic.pk]), form_data(usic, structure=node("Cardiologie").pk, action="brouillon")
+    )
+    draft = OfferDraft.objects.get(offer=usic)
+    draft.data["characteristics"] = {"age_min": 16, "age_max": 99}
+    draft.save()
+    old_age = display(usic.age_min)
+
+    response = client.post(
+        reverse("offer_edit", args=[usic.pk]), edit_page_data(client, usic, nom="USIC publiée", action="publier")
+    )
+
+    assert response.status_code == 302
+    usic = Offer.objects.get(pk=usic.pk)
+    assert (usic.nom, usic.structure.name, usic.age_min, usic.version) == ("USIC publiée", "Cardiologie", 16, 2)
+    assert not OfferDraft.objects.exists()
+    history = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Nom de l'offre : « Unité de Soins Intensifs Cardiologie (USIC) » → « USIC publiée »" in history
+    assert f"Âge minimum (ans) : « {old_age} » → « 16 »" in history
+    assert "Déplacée de « Cardiologie médicale - USIC » vers « Cardiologie »" in history
+
+
+def test_an_invalid_block_of_the_draft_is_not_published_and_says_why(client_for, usic):
+    client = client_for("gestionnaire")
+    client.post(reverse("offer_edit", args=[usic.pk]), form_data(usic, nom="Brouillon", action="brouillon"))
+    draft = OfferDraft.objects.get(offer=usic)
+    draft.data["characteristics"] = {"age_min": 50, "age_max": 10}
+    draft.save()
+
+    response = client.post(reverse("draft_publish", args=[usic.pk]), follow=True)
+
+    assert "Le brouillon n'a pas été publié : Âge maximum (ans) : L'âge maximum doit être" in unescape(response.text)
+    assert unchanged(usic) and OfferDraft.objects.exists()
+
+
+def test_the_admin_and_the_portal_publish_the_same_change_the_same_way(client, usic, demo_user):
+    """The same change (name and rattachement) by the same référent, once in the portal, once in the admin
+    (each form submitted as its page renders it): the same version and the same history."""
+    referent = demo_user("referent")
+    client.force_login(referent)
+    cardiologie = node("Cardiologie")
+
+    def result():
+        offer = Offer.objects.get(pk=usic.pk)
+        events = offer.events.order_by("kind").values_list("kind", "fields", "changes", "from_label", "to_label")
+        return offer.version, offer.nom, offer.structure_id, list(events), offer.events.filter(author=referent).count()
+
+    with transaction.atomic():
+        data = edit_page_data(client, usic, nom="USIC (nouveau nom)", structure=cardiologie.pk, action="publier")
+        assert client.post(reverse("offer_edit", args=[usic.pk]), data).status_code == 302
+        portal = result()
+        transaction.set_rollback(True)
+    assert unchanged(usic)
+
+    url = reverse("admin:offers_offer_change", args=[usic.pk])
+    data = page_form_data(client.get(url).text, "offer_form", nom=["USIC (nouveau nom)"], structure=[cardiologie.pk])
+    assert client.post(url, data).status_code == 302
+    admin = result()
+
+    assert admin == portal
+    assert portal[0] == 2 and len(portal[3]) == 2 and portal[4] == 2

@@ -12,6 +12,7 @@ from django.urls import reverse
 from offers.models import Offer, OfferDraft, OfferEvent
 from ror_portal.converters import MAX_ID, IdConverter, parse_id
 from structures.models import Structure
+from tests.offers.factories import general_draft
 from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -223,16 +224,8 @@ def after_first_read_of(table, action):
         yield
 
 
-def make_draft(offer, user):
-    return OfferDraft.objects.create(
-        offer=offer,
-        author=user,
-        nom="Brouillon",
-        champ_activite=offer.champ_activite,
-        structure=offer.structure,
-        unite_sensible=False,
-        base_version=offer.version,
-    )
+def make_draft(offer, user, **values):
+    return general_draft(offer, user, nom="Brouillon", **values)
 
 
 @pytest.mark.parametrize("params", [{}, {"brouillon": 1}])
@@ -247,14 +240,15 @@ def test_the_form_opens_while_the_draft_is_deleted_in_another_tab(gestionnaire, 
 
 def test_a_draft_whose_rattachement_disappears_meanwhile_is_not_published(gestionnaire, usic, demo_user):
     target = StructureFactory(parent=Structure.objects.get(pk=usic.structure.parent_id), name="UF éphémère")
-    draft = make_draft(usic, demo_user("gestionnaire"))
-    OfferDraft.objects.filter(pk=draft.pk).update(structure=target)
+    make_draft(usic, demo_user("gestionnaire"), structure=target.pk)
 
     with after_first_read_of("offers_offerdraft", lambda: Structure.objects.filter(pk=target.pk).delete()):
         response = gestionnaire.post(reverse("draft_publish", args=[usic.pk]), follow=True)
 
     assert response.status_code == 200
-    assert "Le brouillon n'a pas été publié : Ce rattachement n'existe plus" in unescape(response.text)
+    assert "Le brouillon n'a pas été publié : Rattachement organisationnel : Ce rattachement n'existe pas" in unescape(
+        response.text
+    )
     assert Offer.objects.get(pk=usic.pk).structure_id == usic.structure_id
 
 
