@@ -22,11 +22,22 @@ SENSITIVE_HELP = (
 AGE_LIMIT = 120
 
 
+class NumberField(forms.IntegerField):
+    """An integer typed in ASCII digits: Django's ``int()`` would also read other scripts' digits ("١٢")."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class BlockForm(forms.Form):
     """A block of the offer page. Subclasses set ``block`` (its key in a draft) and ``title``, and list their
     fields; ``legends`` gives the label of a field whose form label is a sentence (a checkbox's)."""
 
+    do_not_call_in_templates = True  # the class itself is handed to templates (its title, its slug)
     block = None
+    slug = None  # in the URL of the block's own page (the general block has the offer's edit page)
     title = None
     legends = {}
 
@@ -118,6 +129,7 @@ class CharacteristicsForm(BlockForm):
     """ "Caractéristiques de l'offre": type, mode de prise en charge, activités opérationnelles, patientèle."""
 
     block = "characteristics"
+    slug = "caracteristiques"
     title = "Caractéristiques de l'offre"
 
     type_offre = forms.ModelChoiceField(
@@ -145,7 +157,7 @@ class CharacteristicsForm(BlockForm):
             "invalid_pk_value": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
         },
     )
-    age_min = forms.IntegerField(
+    age_min = NumberField(
         label="Âge minimum (ans)",
         required=False,
         min_value=0,
@@ -156,7 +168,7 @@ class CharacteristicsForm(BlockForm):
             "max_value": f"L'âge minimum ne peut pas dépasser {AGE_LIMIT} ans.",
         },
     )
-    age_max = forms.IntegerField(
+    age_max = NumberField(
         label="Âge maximum (ans)",
         required=False,
         min_value=0,
@@ -190,6 +202,7 @@ class ClosingForm(BlockForm):
 
 
 BLOCKS = {form.block: form for form in (GeneralForm, CharacteristicsForm, ClosingForm)}
+BLOCK_PAGES = {form.slug: form for form in (CharacteristicsForm,)}  # edited on a page of their own
 
 
 class ContactForm(forms.ModelForm):

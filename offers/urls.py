@@ -5,6 +5,7 @@ from offers import views
 urlpatterns = [
     path("offres/<id:pk>/", views.offer_detail, name="offer_detail"),
     path("offres/<id:pk>/modifier/", views.offer_edit, name="offer_edit"),
+    path("offres/<id:pk>/modifier/<slug:slug>/", views.offer_block_edit, name="offer_block_edit"),
     path("offres/<id:pk>/rattachement/", views.offer_picker, name="offer_picker"),
     path("offres/<id:pk>/brouillon/publier/", views.draft_publish, name="draft_publish"),
     path("offres/<id:pk>/brouillon/supprimer/", views.draft_delete, name="draft_delete"),

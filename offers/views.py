@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
 from offers.drafts import annotate_differences, block_values, save_block, validated_changes
-from offers.forms import GeneralForm
+from offers.forms import BLOCK_PAGES, GeneralForm
 from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
@@ -164,26 +164,9 @@ def offer_edit(request, pk):
                 request.session.pop(pending_key(offer), None)
                 messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
                 return redirect("offer_detail", pk=offer.pk)
-            # The whole draft is published: this block as submitted, the other blocks as drafted.
-            data = (own_draft.data if own_draft else {}) | {form.block: form.draft_values()}
-            changes, errors = validated_changes(offer, policy, data, form.cleaned_data["version"])
-            for error in errors:
-                form.add_error(None, f"Votre brouillon ne peut pas être publié : {error}")
-            if not errors:
-                try:
-                    offer.publish(request.user, changes, base_version=form.cleaned_data["version"])
-                except StaleOffer as error:
-                    save_block(offer, request.user, form)
-                    form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
-                except MoveRefused as error:
-                    form.add_error("structure", str(error))
-                except Offer.DoesNotExist:
-                    raise Http404("Offre supprimée entre-temps.") from None
-                else:
-                    offer.drafts.filter(author=request.user).delete()
-                    request.session.pop(pending_key(offer), None)
-                    messages.success(request, "Offre publiée.")
-                    return redirect("offer_detail", pk=offer.pk)
+            if publish_with_draft(request, offer, policy, own_draft, form):
+                request.session.pop(pending_key(offer), None)
+                return redirect("offer_detail", pk=offer.pk)
         chosen_pk = parse_id(request.POST.get("structure"))
     else:
         initial = initial_values(request, offer, own_draft)
@@ -223,6 +206,71 @@ def offer_edit(request, pk):
         "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
     } | rattachement_context(policy, form, offer, chosen_pk, rattachement_error)
     return render_page(request, "offers/offer_edit.html", context)
+
+
+def publish_with_draft(request, offer, policy, own_draft, form):
+    """ "Publier" on a block: the whole draft is published, this block as submitted and the other blocks as
+    drafted, each validated again by its form. True when published; otherwise the reason is on ``form``."""
+    data = (own_draft.data if own_draft else {}) | {form.block: form.draft_values()}
+    changes, errors = validated_changes(offer, policy, data, form.cleaned_data["version"])
+    for error in errors:
+        form.add_error(None, f"Votre brouillon ne peut pas être publié : {error}")
+    if errors:
+        return False
+    try:
+        offer.publish(request.user, changes, base_version=form.cleaned_data["version"])
+    except StaleOffer as error:
+        save_block(offer, request.user, form)
+        form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
+        return False
+    except MoveRefused as error:
+        form.add_error("structure" if "structure" in form.fields else None, str(error))
+        return False
+    except Offer.DoesNotExist:
+        raise Http404("Offre supprimée entre-temps.") from None
+    offer.drafts.filter(author=request.user).delete()
+    messages.success(request, "Offre publiée.")
+    return True
+
+
+def offer_block_edit(request, pk, slug):
+    """The page of one block of the offer ("Caractéristiques de l'offre"…): "Enregistrer le brouillon" or
+    "Publier", starting from the user's draft when they have one."""
+    form_class = BLOCK_PAGES.get(slug)
+    if form_class is None:
+        raise Http404("Bloc inconnu.")
+    offer = managed_offer(request, pk)
+    policy = MovePolicy(offer, request.user)
+    own_draft = offer.drafts.filter(author=request.user).first()
+    if request.method == "POST":
+        form = form_class(request.POST, offer=offer, policy=policy)
+        action = request.POST.get("action")
+        if action not in ("brouillon", "publier"):
+            form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
+        elif form.is_valid():
+            if action == "brouillon":
+                save_block(offer, request.user, form)
+                messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
+                return redirect("offer_detail", pk=offer.pk)
+            if publish_with_draft(request, offer, policy, own_draft, form):
+                return redirect("offer_detail", pk=offer.pk)
+    else:
+        initial = form_class.raw_values(offer) | (block_values(own_draft, form_class) or {})
+        form = form_class(initial=initial | {"version": offer.version}, offer=offer, policy=policy)
+    if own_draft is not None:
+        own_draft.offer = offer
+        annotate_differences([own_draft], offer)
+    path = offer.structure.outline_path()
+    context = {
+        "page_title": f"{form_class.title} – {offer.nom}",
+        "breadcrumb": offer_crumbs(offer, path, (f"Modifier : {form_class.title}", None)),
+        "offer": offer,
+        "form": form,
+        "block_form": form_class,
+        "resumed": resumed_notice(own_draft) if own_draft is not None else None,
+        "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
+    }
+    return render_page(request, "offers/offer_block_edit.html", context)
 
 
 @require_POST

@@ -90,3 +90,32 @@
     }
   });
 })();
+
+// A long list of checkboxes gets a filter field (hidden without JavaScript, where the whole list shows):
+// the options whose label holds the typed text, accents and case aside, and the checked ones.
+(function () {
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function setUp(root) {
+    root.querySelectorAll("[data-filtre-options][hidden]").forEach(function (box) {
+      var input = box.querySelector("[data-filtre-liste]");
+      var list = document.getElementById(input.getAttribute("data-filtre-liste"));
+      var status = box.querySelector("[data-filtre-statut]");
+      box.hidden = false;
+      input.addEventListener("input", function () {
+        var term = fold(input.value.trim());
+        var shown = 0;
+        list.querySelectorAll("[data-option]").forEach(function (option) {
+          var visible = !term || option.querySelector("input").checked ||
+            fold(option.textContent).indexOf(term) !== -1;
+          option.hidden = !visible;
+          if (visible) shown += 1;
+        });
+        status.textContent = term ? shown + " activité(s) affichée(s)" : "";
+      });
+    });
+  }
+  setUp(document);
+  document.addEventListener("htmx:afterSettle", function (event) { setUp(event.detail.target); });
+})();

@@ -24,3 +24,22 @@ def select_options(field):
             for value, label in field.field.choices
         ),
     )
+
+
+@register.simple_tag
+def checkbox_options(field):
+    """The DSFR checkboxes of a bound multiple-choice field, the current values checked (built in Python: the
+    activités opérationnelles are some 400 choices)."""
+    current = {str(value) for value in (field.value() or [])}
+    base = field.id_for_label
+    return format_html_join(
+        "",
+        '<div class="fr-fieldset__element" data-option><div class="fr-checkbox-group fr-checkbox-group--sm">'
+        '<input type="checkbox" id="{}-{}" name="{}" value="{}"{}><label class="fr-label" for="{}-{}">{} ({})</label>'
+        "</div></div>",
+        (
+            (base, value, field.html_name, value, mark_safe(" checked") if str(value) in current else "", base, value,
+             label, value)
+            for value, label in field.field.choices
+        ),
+    )  # fmt: skip

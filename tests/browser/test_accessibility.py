@@ -35,6 +35,7 @@ def portal_pages():
         f"/structures/{offer.structure_id}/",
         f"/offres/{offer.pk}/",
         f"/offres/{offer.pk}/modifier/",
+        f"/offres/{offer.pk}/modifier/caracteristiques/",
         f"/offres/{offer.pk}/rattachement/?noeud={offer.structure_id}",
         f"/offres/{offer.pk}/rattachement/?noeud=racine",
         "/structures/999999/",  # the 404 page

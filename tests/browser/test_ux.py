@@ -1,5 +1,6 @@
 """UX defects found in Chromium, one test each (issue 7)."""
 
+import unicodedata
 from io import StringIO
 
 import pytest
@@ -142,3 +143,27 @@ def test_leaving_the_edit_form_with_unsaved_changes_asks_for_confirmation(usic, 
     page.get_by_role("button", name="Enregistrer le brouillon").click()  # submitting is no leaving
     page.get_by_text("Brouillon enregistré").wait_for()
     assert dialogs == ["beforeunload", "confirm"]
+
+
+def test_the_activites_are_filtered_as_one_types_and_the_checked_ones_stay(usic, page, login, live_server):
+    def fold(text):
+        return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+
+    login("gestionnaire")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/offres/{usic.pk}/modifier/caracteristiques/")
+    options = page.locator("#liste-activites [data-option]")
+    total = options.count()
+    checked = page.locator("#liste-activites input:checked").count()
+
+    page.get_by_label("Filtrer les activités").fill("PEDIATRIE")  # accents and case aside
+    shown = page.locator("#liste-activites [data-option]:visible")
+    matching = [text for text in shown.all_inner_texts() if "pediatrie" in fold(text)]
+
+    assert total > 300 and checked >= 1
+    assert len(matching) >= 5 and shown.count() == len(matching) + checked < total
+    assert page.get_by_text("activité(s) affichée(s)").is_visible()
+    shown.filter(has=page.locator("input:not(:checked)")).first.locator("label").click()
+    page.get_by_role("button", name="Publier").click()
+    page.get_by_text("Offre publiée").wait_for()
+    assert Offer.objects.get(pk=usic.pk).activites.count() == checked + 1

@@ -575,6 +575,7 @@ PAGE_QUERIES = {
     "pole": 7,
     "uf": 7,
     "offer": 10,
+    "offer, caractéristiques": 10,  # + the three nomenclatures of its choices
 }
 
 
@@ -594,6 +595,7 @@ def test_pages_run_the_same_number_of_queries_at_every_size(client, sized, djang
         "pole": reverse("structure_detail", args=[pole.pk]),
         "uf": reverse("structure_detail", args=[uf.pk]),
         "offer": reverse("offer_detail", args=[uf.offers.first().pk]),
+        "offer, caractéristiques": reverse("offer_block_edit", args=[uf.offers.first().pk, "caracteristiques"]),
     }
     client.force_login(user)
     client.get(urls[page])  # the session's first request of the minute records its activity
