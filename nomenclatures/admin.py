@@ -46,5 +46,7 @@ for model in (
     models.FonctionContact,
     models.NatureContact,
     models.TypeOrganisationInterne,
+    models.PublicPrisEnCharge,
+    models.TemporaliteAccueil,
 ):
     admin.site.register(model, ReadOnlyNomenclatureAdmin)

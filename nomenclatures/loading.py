@@ -94,6 +94,8 @@ SOURCES = {
     "FonctionContact": lambda: plain_rows("fonction_contact.csv", "in_JDV_J220_ROR"),
     "NatureContact": lambda: plain_rows("nature_contact.csv"),
     "TypeOrganisationInterne": type_oi_rows,
+    "PublicPrisEnCharge": lambda: plain_rows("public_pris_en_charge.csv"),
+    "TemporaliteAccueil": lambda: plain_rows("temporalite_accueil.csv"),
 }
 
 
@@ -124,7 +126,13 @@ def load_all(apps=None):
     """Load every nomenclature; ``apps`` is a migration's app registry (default: the real models)."""
     if apps is None:
         from django.apps import apps
-    counts = {name: load_model(apps.get_model("nomenclatures", name), source()) for name, source in SOURCES.items()}
+    # A migration's registry holds the nomenclatures of its time: a later one is loaded by its own migration.
+    present = {model.__name__ for model in apps.get_app_config("nomenclatures").get_models()}
+    counts = {
+        name: load_model(apps.get_model("nomenclatures", name), source())
+        for name, source in SOURCES.items()
+        if name in present
+    }
     from nomenclatures import cache
 
     cache.clear()  # bulk writes send no signal

@@ -102,3 +102,15 @@ class TypeOrganisationInterne(Nomenclature):
     class Meta(Nomenclature.Meta):
         verbose_name = "type d'organisation interne"
         verbose_name_plural = "types d'organisation interne (JDV_J203)"
+
+
+class PublicPrisEnCharge(Nomenclature):
+    class Meta(Nomenclature.Meta):
+        verbose_name = "public pris en charge"
+        verbose_name_plural = "publics pris en charge (TRE_R239)"
+
+
+class TemporaliteAccueil(Nomenclature):
+    class Meta(Nomenclature.Meta):
+        verbose_name = "temporalité d'accueil"
+        verbose_name_plural = "temporalités d'accueil (TRE_R240)"

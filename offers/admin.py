@@ -32,7 +32,7 @@ class OfferAdminForm(forms.ModelForm):
         model = Offer
         fields = [
             "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
-            "mode_prise_en_charge", "activites", "age_min", "age_max", "closed_on",
+            "mode_prise_en_charge", "activites", "temporalite_accueil", "publics", "age_min", "age_max", "closed_on",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -75,7 +75,7 @@ class OfferAdmin(TerritoryAdmin):
     readonly_fields = ["identifiant", "version", "created_at", "updated_at"]
     fields = [
         "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
-        "mode_prise_en_charge", "activites", "age_min", "age_max", "closed_on",
+        "mode_prise_en_charge", "activites", "temporalite_accueil", "publics", "age_min", "age_max", "closed_on",
         "identifiant", "version", "created_at", "updated_at",
         "version_seen",  # hidden: the version the form was based on, sent back by the browser
     ]  # fmt: skip

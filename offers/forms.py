@@ -8,7 +8,14 @@ from django import forms
 from django.db import models
 
 from nomenclatures import cache
-from nomenclatures.models import ActiviteOperationnelle, ChampActivite, ModePriseEnCharge, TypeOffre
+from nomenclatures.models import (
+    ActiviteOperationnelle,
+    ChampActivite,
+    ModePriseEnCharge,
+    PublicPrisEnCharge,
+    TemporaliteAccueil,
+    TypeOffre,
+)
 from offers.models import PARTS, Contact, Offer, Telecom
 from offers.values import display, to_raw
 from ror_portal.validators import validate_name
@@ -155,6 +162,22 @@ class CharacteristicsForm(BlockForm):
             "required": "Sélectionnez au moins une activité opérationnelle.",
             "invalid_choice": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
             "invalid_pk_value": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
+        },
+    )
+    temporalite_accueil = forms.ModelChoiceField(
+        label="Temporalité d'accueil",
+        queryset=TemporaliteAccueil.objects.filter(in_ror=True),
+        required=False,
+        empty_label="Non renseignée",
+        error_messages={"invalid_choice": "Cette temporalité d'accueil n'existe pas dans la nomenclature du ROR."},
+    )
+    publics = forms.ModelMultipleChoiceField(
+        label="Public pris en charge",
+        queryset=PublicPrisEnCharge.objects.filter(in_ror=True),
+        required=False,
+        error_messages={
+            "invalid_choice": "Ce public n'existe pas dans la nomenclature du ROR.",
+            "invalid_pk_value": "Ce public n'existe pas dans la nomenclature du ROR.",
         },
     )
     age_min = NumberField(

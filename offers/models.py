@@ -15,7 +15,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from nomenclatures import cache as nomenclature_cache
-from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite
+from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite, PublicPrisEnCharge
 from offers.moves import MovePolicy, MoveRefused
 from offers.values import display, to_raw
 from ror_portal.validators import validate_name
@@ -190,6 +190,17 @@ class Offer(models.Model):
     activites = models.ManyToManyField(
         "nomenclatures.ActiviteOperationnelle", verbose_name="activités opérationnelles", related_name="+"
     )
+    publics = models.ManyToManyField(
+        "nomenclatures.PublicPrisEnCharge", verbose_name="publics pris en charge", blank=True, related_name="+"
+    )
+    temporalite_accueil = models.ForeignKey(
+        "nomenclatures.TemporaliteAccueil",
+        verbose_name="temporalité d'accueil",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     age_min = models.PositiveSmallIntegerField("âge minimum (ans)", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("âge maximum (ans)", null=True, blank=True)
     closed_on = models.DateField("date de fermeture", null=True, blank=True)
@@ -252,10 +263,21 @@ class Offer(models.Model):
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
 
-    def activites_list(self):
-        """The activités opérationnelles in code order, read from the link table alone (rows: the cache)."""
-        codes = Offer.activites.through.objects.filter(offer=self).values_list("activiteoperationnelle_id", flat=True)
-        return [nomenclature_cache.get(ActiviteOperationnelle, code) for code in sorted(codes)]
+    def coded_lists(self):
+        """(activités opérationnelles, publics pris en charge) in code order: one query over both link tables
+        (the rows come from the nomenclature cache)."""
+        activites = Offer.activites.through.objects.filter(offer=self).annotate(part=Value("a"))
+        publics = Offer.publics.through.objects.filter(offer=self).annotate(part=Value("p"))
+        rows = activites.values_list("part", "activiteoperationnelle_id").union(
+            publics.values_list("part", "publicprisencharge_id"), all=True
+        )
+        codes = {"a": [], "p": []}
+        for part, code in rows:
+            codes[part].append(code)
+        return (
+            [nomenclature_cache.get(ActiviteOperationnelle, code) for code in sorted(codes["a"])],
+            [nomenclature_cache.get(PublicPrisEnCharge, code) for code in sorted(codes["p"])],
+        )
 
     @property
     def patientele_label(self):

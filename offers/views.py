@@ -40,7 +40,7 @@ def offer_detail(request, pk):
         .defer(*Structure.detail_fields("structure__")),
         pk=pk,
     )
-    cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge")
+    cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil")
     contacts = list(offer.contacts.prefetch_related("telecoms"))
     cache.attach(contacts, "fonction", "nature", "confidentialite")
     cache.attach([telecom for contact in contacts for telecom in contact.telecoms.all()], "confidentialite")
@@ -54,11 +54,13 @@ def offer_detail(request, pk):
     for draft in drafts:
         draft.offer = offer
     annotate_differences(drafts, offer)
+    activites, publics = offer.coded_lists()
     context = {
         "page_title": offer.nom,
         "breadcrumb": offer_crumbs(offer, path),
         "offer": offer,
-        "activites": offer.activites_list(),
+        "activites": activites,
+        "publics": publics,
         "contacts": contacts,
         "events": events,
         "undo": undo,

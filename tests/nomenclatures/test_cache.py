@@ -87,3 +87,10 @@ def test_a_label_changed_by_another_process_shows_after_max_age(monkeypatch):
     monkeypatch.setattr(cache.time, "monotonic", lambda: now + cache.MAX_AGE + 1)
 
     assert cache.get(ChampActivite, "01").label == "Changé ailleurs"
+
+
+def test_public_pris_en_charge_and_temporalite_accueil_are_the_nos_value_sets(db):
+    from nomenclatures.models import PublicPrisEnCharge, TemporaliteAccueil
+
+    assert PublicPrisEnCharge.objects.count() == 10 and PublicPrisEnCharge.objects.get(pk="07").label == "Tout public"
+    assert dict(TemporaliteAccueil.objects.values_list("code", "label")) == {"01": "Temporaire", "02": "Permanent"}

@@ -137,3 +137,17 @@ def test_a_draft_of_the_block_is_resumed_by_every_modifier(client_for, usic):
     general = page_form_data(client.get(reverse("offer_edit", args=[usic.pk])).text, "formulaire-offre")
     client.post(reverse("offer_edit", args=[usic.pk]), general | {"nom": ["USIC"], "action": ["brouillon"]})
     assert set(OfferDraft.objects.get().data) == {"general", "characteristics"}
+
+
+def test_public_and_temporalite_come_from_the_nos_and_are_published(client_for, usic):
+    client = client_for("gestionnaire")
+    data = page_data(client, usic, publics=["07", "09"], temporalite_accueil=["02"], action=["publier"])
+
+    assert client.post(block_url(usic), data).status_code == 302
+
+    usic = Offer.objects.get(pk=usic.pk)
+    assert sorted(usic.publics.values_list("pk", flat=True)) == ["07", "09"]
+    assert usic.temporalite_accueil.label == "Permanent"
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Tout public" in page and "Permanent" in page
+    assert "Public pris en charge : « Non renseigné » → « Tout public, Personnes atteintes" in page

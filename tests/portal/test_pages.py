@@ -575,7 +575,7 @@ PAGE_QUERIES = {
     "pole": 7,
     "uf": 7,
     "offer": 10,
-    "offer, caractéristiques": 10,  # + the three nomenclatures of its choices
+    "offer, caractéristiques": 13,  # its five lists of choices and its two many-to-many included
 }
 
 
