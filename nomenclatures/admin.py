@@ -48,5 +48,6 @@ for model in (
     models.TypeOrganisationInterne,
     models.PublicPrisEnCharge,
     models.TemporaliteAccueil,
+    models.TypeFermeture,
 ):
     admin.site.register(model, ReadOnlyNomenclatureAdmin)

@@ -96,6 +96,7 @@ SOURCES = {
     "TypeOrganisationInterne": type_oi_rows,
     "PublicPrisEnCharge": lambda: plain_rows("public_pris_en_charge.csv"),
     "TemporaliteAccueil": lambda: plain_rows("temporalite_accueil.csv"),
+    "TypeFermeture": lambda: plain_rows("type_fermeture.csv", "in_ror"),
 }
 
 

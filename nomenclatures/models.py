@@ -114,3 +114,12 @@ class TemporaliteAccueil(Nomenclature):
     class Meta(Nomenclature.Meta):
         verbose_name = "temporalité d'accueil"
         verbose_name_plural = "temporalités d'accueil (TRE_R240)"
+
+
+class TypeFermeture(Nomenclature):
+    DEFINITIVE = "DEF"
+    PROVISOIRE = "PRO"
+
+    class Meta(Nomenclature.Meta):
+        verbose_name = "type de fermeture"
+        verbose_name_plural = "types de fermeture (TRE_R286)"

@@ -33,6 +33,7 @@ class OfferAdminForm(forms.ModelForm):
         fields = [
             "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
             "mode_prise_en_charge", "activites", "temporalite_accueil", "publics", "age_min", "age_max", "closed_on",
+            "closing_type", "reopening_on",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -76,7 +77,7 @@ class OfferAdmin(TerritoryAdmin):
     fields = [
         "nom", "champ_activite", "structure", "modele_saisie", "unite_sensible", "type_offre",
         "mode_prise_en_charge", "activites", "temporalite_accueil", "publics", "age_min", "age_max", "closed_on",
-        "identifiant", "version", "created_at", "updated_at",
+        "closing_type", "reopening_on", "identifiant", "version", "created_at", "updated_at",
         "version_seen",  # hidden: the version the form was based on, sent back by the browser
     ]  # fmt: skip
     inlines = [ContactInline]

@@ -14,6 +14,7 @@ from nomenclatures.models import (
     ModePriseEnCharge,
     PublicPrisEnCharge,
     TemporaliteAccueil,
+    TypeFermeture,
     TypeOffre,
 )
 from offers.models import PARTS, Contact, Offer, Telecom
@@ -36,6 +37,15 @@ class NumberField(forms.IntegerField):
         if isinstance(value, str) and value.strip() and not value.strip().isascii():
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date field (its value in ISO format; a typed JJ/MM/AAAA is read too)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class BlockForm(forms.Form):
@@ -212,20 +222,52 @@ class CharacteristicsForm(BlockForm):
 
 
 class ClosingForm(BlockForm):
-    """ "Fermeture" of the offer."""
+    """ "Fermeture": the date, the kind (définitive or provisoire, TRE_R286) and, for a provisional closing, the
+    expected date of reopening. Reopening publishes the three fields empty."""
 
     block = "closing"
+    slug = "fermeture"
     title = "Fermeture"
 
     closed_on = forms.DateField(
         label="Date de fermeture",
-        required=False,
-        error_messages={"invalid": "Saisissez la date de fermeture au format JJ/MM/AAAA."},
+        widget=DateInput,
+        error_messages={
+            "required": "Saisissez la date de fermeture.",
+            "invalid": "Saisissez la date de fermeture au format JJ/MM/AAAA.",
+        },
     )
+    closing_type = forms.ModelChoiceField(
+        label="Type de fermeture",
+        queryset=TypeFermeture.objects.filter(in_ror=True),
+        empty_label="Sélectionnez le type de fermeture",
+        error_messages={
+            "required": "Sélectionnez le type de fermeture.",
+            "invalid_choice": "Ce type de fermeture n'existe pas dans la nomenclature du ROR.",
+        },
+    )
+    reopening_on = forms.DateField(
+        label="Date prévisionnelle de réouverture",
+        widget=DateInput,
+        required=False,
+        help_text="Pour une fermeture provisoire.",
+        error_messages={"invalid": "Saisissez la date de réouverture au format JJ/MM/AAAA."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        closed_on, kind, reopening_on = (cleaned.get(name) for name in ("closed_on", "closing_type", "reopening_on"))
+        if reopening_on is not None:
+            if kind is not None and kind.pk != TypeFermeture.PROVISOIRE:
+                self.add_error("reopening_on", "Seule une fermeture provisoire a une date de réouverture.")
+            elif closed_on is not None and reopening_on <= closed_on:
+                self.add_error("reopening_on", "La date de réouverture doit suivre la date de fermeture.")
+        return cleaned
 
 
 BLOCKS = {form.block: form for form in (GeneralForm, CharacteristicsForm, ClosingForm)}
-BLOCK_PAGES = {form.slug: form for form in (CharacteristicsForm,)}  # edited on a page of their own
+BLOCK_PAGES = {form.slug: form for form in (CharacteristicsForm, ClosingForm)}  # edited on a page of their own
+REOPENING = dict.fromkeys(ClosingForm.field_names())  # "Rouvrir l'offre": what it publishes
 
 
 class ContactForm(forms.ModelForm):

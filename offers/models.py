@@ -204,6 +204,15 @@ class Offer(models.Model):
     age_min = models.PositiveSmallIntegerField("âge minimum (ans)", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("âge maximum (ans)", null=True, blank=True)
     closed_on = models.DateField("date de fermeture", null=True, blank=True)
+    closing_type = models.ForeignKey(
+        "nomenclatures.TypeFermeture",
+        verbose_name="type de fermeture",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopening_on = models.DateField("date prévisionnelle de réouverture", null=True, blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
@@ -240,6 +249,11 @@ class Offer(models.Model):
                 name="offers_offer_age_max_plausible",
                 violation_error_message="L'âge maximum ne peut pas dépasser 150 ans.",
             ),
+            models.CheckConstraint(
+                condition=Q(reopening_on__isnull=True) | Q(closed_on__lt=F("reopening_on")),
+                name="offers_offer_reopening_after_closing",
+                violation_error_message="La date de réouverture suit la date de fermeture.",
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="offers_offer_version_positive"),
             models.CheckConstraint(condition=~Q(nom=""), name="offers_offer_nom_not_empty"),
         ]
@@ -262,6 +276,15 @@ class Offer(models.Model):
     @property
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    @property
+    def closing_label(self):
+        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" for an open offer."""
+        if self.closed_on is None:
+            return ""
+        if self.is_closed:
+            return f"Fermée depuis le {self.closed_on:%d/%m/%Y}"
+        return f"Fermeture prévue le {self.closed_on:%d/%m/%Y}"
 
     def coded_lists(self):
         """(activités opérationnelles, publics pris en charge) in code order: one query over both link tables

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
 from offers.drafts import annotate_differences, block_values, save_block, validated_changes
-from offers.forms import BLOCK_PAGES, GeneralForm
+from offers.forms import BLOCK_PAGES, REOPENING, ClosingForm, GeneralForm
 from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
@@ -40,7 +40,7 @@ def offer_detail(request, pk):
         .defer(*Structure.detail_fields("structure__")),
         pk=pk,
     )
-    cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil")
+    cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil", "closing_type")
     contacts = list(offer.contacts.prefetch_related("telecoms"))
     cache.attach(contacts, "fonction", "nature", "confidentialite")
     cache.attach([telecom for contact in contacts for telecom in contact.telecoms.all()], "confidentialite")
@@ -244,6 +244,8 @@ def offer_block_edit(request, pk, slug):
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
     own_draft = offer.drafts.filter(author=request.user).first()
+    if request.method == "POST" and form_class is ClosingForm and request.POST.get("action") == "rouvrir":
+        return reopen(request, offer)
     if request.method == "POST":
         form = form_class(request.POST, offer=offer, policy=policy)
         action = request.POST.get("action")
@@ -273,6 +275,24 @@ def offer_block_edit(request, pk, slug):
         "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
     }
     return render_page(request, "offers/offer_block_edit.html", context)
+
+
+def reopen(request, offer):
+    """ "Rouvrir l'offre": its closing published empty (date, kind, expected reopening)."""
+    if offer.closed_on is None:
+        messages.info(request, "Cette offre n'est pas fermée.")
+        return redirect("offer_detail", pk=offer.pk)
+    try:
+        offer.publish(request.user, REOPENING, base_version=parse_id(request.POST.get("version")))
+    except StaleOffer as error:
+        messages.error(request, f"L'offre n'a pas été rouverte : {error}")
+    except MoveRefused as error:
+        messages.error(request, f"L'offre n'a pas été rouverte : {error}")
+    except Offer.DoesNotExist:
+        raise Http404("Offre supprimée entre-temps.") from None
+    else:
+        messages.success(request, "Offre rouverte.")
+    return redirect("offer_detail", pk=offer.pk)
 
 
 @require_POST

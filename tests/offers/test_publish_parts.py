@@ -42,7 +42,7 @@ def test_the_publishable_fields_are_the_fields_of_the_block_forms():
     assert publishable_fields() == {
         "nom", "champ_activite", "structure", "unite_sensible",
         "type_offre", "mode_prise_en_charge", "activites", "temporalite_accueil", "publics", "age_min", "age_max",
-        "closed_on", "contacts", "telecoms",
+        "closed_on", "closing_type", "reopening_on", "contacts", "telecoms",
     }  # fmt: skip
     assert {form.block for form in BLOCKS.values()} == {"general", "characteristics", "closing"}
     assert field_label("unite_sensible") == "Unité sensible"  # the legend, not the checkbox's sentence

@@ -51,7 +51,7 @@ def test_permission_matrix_of_the_block_page(client, usic, demo_user, username, 
     assert snapshot(usic)[0] == 1
 
 
-@pytest.mark.parametrize("slug", ["inconnu", "informations-generales", "fermeture", "general"])
+@pytest.mark.parametrize("slug", ["inconnu", "informations-generales", "general", "closing"])
 def test_an_unknown_block_is_a_404(client_for, usic, slug):
     assert client_for("gestionnaire").get(block_url(usic, slug)).status_code == 404
 
