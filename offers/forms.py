@@ -3,8 +3,11 @@ their labels. Drafts store each block's values under its key, history and differ
 and ``Offer.publish`` accepts the fields of these forms and nothing else."""
 
 import datetime
+import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import models
 
 from nomenclatures import cache
@@ -277,18 +280,121 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["nom", "fonction", "nature", "description", "confidentialite"]
         labels = {"nature": "Nature", "confidentialite": "Niveau de confidentialité"}
+        error_messages = {
+            "nom": {"required": "Saisissez le nom du contact."},
+            "fonction": {"invalid_choice": "Cette fonction n'existe pas dans la nomenclature du ROR."},
+            "nature": {"invalid_choice": "Cette nature de contact n'existe pas dans la nomenclature du ROR."},
+            "confidentialite": {
+                "required": "Sélectionnez le niveau de confidentialité.",
+                "invalid_choice": "Ce niveau de confidentialité n'existe pas dans la nomenclature du ROR.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "fonction" in self.fields:
+            self.fields["fonction"].queryset = self.fields["fonction"].queryset.filter(in_ror=True)
+        for name, label in (("fonction", "Non renseignée"), ("nature", "Non renseignée"),
+                            ("confidentialite", "Sélectionnez un niveau")):  # fmt: skip
+            if name in self.fields:
+                self.fields[name].empty_label = label
+
+
+PHONE_CANALS = {Telecom.Canal.TELEPHONE, Telecom.Canal.FAX, Telecom.Canal.SMS}
+NATIONAL_NUMBER = re.compile(r"0[1-9][0-9]{8}")
+INTERNATIONAL_NUMBER = re.compile(r"\+[1-9][0-9]{7,14}")
+PHONE_SEPARATORS = re.compile(r"[ .\-]")
+PHONE_MESSAGE = (
+    "Saisissez un numéro français à 10 chiffres (05 61 00 00 00) ou un numéro international commençant par + "
+    "(+33 5 61 00 00 00)."
+)
+
+
+def normalised_value(canal, value):
+    """The value of a télécom checked for its canal, in its usual writing; ValidationError (French) otherwise."""
+    value = " ".join(value.split())
+    if canal in PHONE_CANALS:
+        digits = PHONE_SEPARATORS.sub("", value)
+        if NATIONAL_NUMBER.fullmatch(digits):
+            return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+        if INTERNATIONAL_NUMBER.fullmatch(digits):
+            return digits
+        raise forms.ValidationError(PHONE_MESSAGE)
+    if canal in (Telecom.Canal.EMAIL, Telecom.Canal.MSSANTE):
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise forms.ValidationError("Saisissez une adresse électronique valide (nom@domaine.fr).") from None
+        if canal == Telecom.Canal.MSSANTE and not value.lower().endswith(".mssante.fr"):
+            raise forms.ValidationError(
+                "Une adresse de messagerie sécurisée de santé se termine par .mssante.fr (nom@hopital.mssante.fr)."
+            )
+        return value
+    if canal == Telecom.Canal.URL:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except ValidationError:
+            raise forms.ValidationError("Saisissez l'adresse complète du site web (https://www.exemple.fr).") from None
+    return value
 
 
 class TelecomForm(forms.ModelForm):
-    """A télécom of a contact."""
+    """A télécom of a contact: the value is checked for its canal (French phone numbers, e-mail, web address)."""
 
     class Meta:
         model = Telecom
         fields = ["canal", "valeur", "confidentialite"]
         labels = {"confidentialite": "Niveau de confidentialité"}
+        error_messages = {
+            "canal": {"required": "Sélectionnez le canal.", "invalid_choice": "Ce canal n'existe pas."},
+            "valeur": {"required": "Saisissez la valeur (numéro, adresse…)."},
+            "confidentialite": {
+                "required": "Sélectionnez le niveau de confidentialité.",
+                "invalid_choice": "Ce niveau de confidentialité n'existe pas dans la nomenclature du ROR.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["canal"].choices = [("", "Sélectionnez un canal"), *Telecom.Canal.choices]
+        self.fields["confidentialite"].empty_label = "Sélectionnez un niveau"
+
+    def clean(self):
+        cleaned = super().clean()
+        canal, value = cleaned.get("canal"), cleaned.get("valeur")
+        if canal and value:
+            try:
+                cleaned["valeur"] = normalised_value(canal, value)
+                self.instance.valeur = cleaned["valeur"]
+            except forms.ValidationError as error:
+                self.add_error("valeur", error)
+        return cleaned
+
+
+class BaseTelecomFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        **forms.BaseInlineFormSet.default_error_messages,
+        "too_few_forms": "Saisissez au moins une télécom (canal et valeur).",
+    }
+
+    def clean(self):
+        super().clean()
+        # Django treats a submitted id that is not one of the contact's télécoms as a new row: refuse it.
+        if any(form.instance.pk is None for form in self.initial_forms):
+            raise forms.ValidationError("Une télécom envoyée n'appartient pas à ce contact : rechargez la page.")
+
+
+TelecomFormSet = forms.inlineformset_factory(
+    Contact, Telecom, form=TelecomForm, formset=BaseTelecomFormSet, extra=1, min_num=1, validate_min=True,
+    can_delete=True,
+)  # fmt: skip
 
 
 PART_FORMS = {Contact: ContactForm, Telecom: TelecomForm}
+
+
+def part_fields(model):
+    return PART_FORMS[model]._meta.fields
 
 
 def part_label(model, row, name=None):

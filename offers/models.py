@@ -385,14 +385,11 @@ class Offer(models.Model):
         """Write ``edits`` (PartEdits of Contact or Telecom rows of this offer) and return their history lines.
 
         Rows of another offer are refused (ValueError): a caller's formset only holds this offer's rows."""
-        from offers.forms import part_label
+        from offers.forms import part_fields, part_label
 
         def owner(row):
-            return (
-                row.offer_id
-                if model is Contact
-                else Contact.objects.filter(pk=row.contact_id).values_list("offer_id", flat=True).first()
-            )
+            # A new télécom's contact may be new too: read from the row's contact (saved just before).
+            return row.offer_id if model is Contact else row.contact.offer_id
 
         lines = []
         previous = {row.pk: row for row in model.objects.filter(pk__in=[row.pk for row, _ in edits.changed])}
@@ -404,7 +401,7 @@ class Offer(models.Model):
             row.delete()
         for row, names in edits.changed:
             row.save()
-            for name in names:
+            for name in [name for name in names if name in part_fields(model)]:  # not a formset's own "id"
                 old, new = previous[row.pk], row
                 lines.append(
                     [f"{part_label(model, row)} : {part_label(model, row, name)}", shown(old, name), shown(new, name)]
@@ -632,7 +629,8 @@ class Telecom(models.Model):
         TELEPHONE = "phone", "Téléphone"
         FAX = "fax", "Fax"
         EMAIL = "email", "Adresse électronique"
-        URL = "url", "Site internet"
+        MSSANTE = "mssante", "Messagerie sécurisée de santé"  # an e-mail address of the MSSanté domain
+        URL = "url", "Site web"
         SMS = "sms", "SMS"
         BIP = "pager", "Bip"
         AUTRE = "other", "Autre"

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
 from offers.drafts import annotate_differences, block_values, save_block, validated_changes
-from offers.forms import BLOCK_PAGES, REOPENING, ClosingForm, GeneralForm
-from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
+from offers.forms import BLOCK_PAGES, REOPENING, ClosingForm, ContactForm, GeneralForm, TelecomFormSet
+from offers.models import Contact, MoveRefused, Offer, OfferEvent, PartEdits, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
@@ -293,6 +293,86 @@ def reopen(request, offer):
     else:
         messages.success(request, "Offre rouverte.")
     return redirect("offer_detail", pk=offer.pk)
+
+
+def contact_edit(request, pk, contact_pk=None):
+    """ "Ajouter un contact" / "Modifier" a contact, with its télécoms (one row more than it has, for another):
+    published at once, through ``Offer.publish``."""
+    offer = managed_offer(request, pk)
+    contact = get_object_or_404(offer.contacts, pk=contact_pk) if contact_pk is not None else Contact(offer=offer)
+    adding = contact.pk is None
+    # A sensitive unit's contacts are all "Visible régulation et gestion de crise": offered first.
+    level = {"confidentialite": Offer.RESTRICTED_LEVEL} if offer.unite_sensible else {}
+    data = request.POST if request.method == "POST" else None
+    form = ContactForm(data, instance=contact, initial=level if adding else {})
+    formset = TelecomFormSet(data, instance=contact, prefix="telecoms", form_kwargs={"initial": level})
+    errors = []
+    if request.method == "POST":
+        version = parse_id(request.POST.get("version"))
+        if request.POST.get("action") != "publier" or version is None:
+            errors.append("La demande est incomplète : rechargez la page et recommencez.")
+        elif form.is_valid() and formset.is_valid():
+            if adding:
+                contacts = PartEdits(added=[form.instance])
+            else:
+                contacts = PartEdits(changed=[(form.instance, form.changed_data)] if form.changed_data else [])
+            try:
+                offer.publish(
+                    request.user,
+                    {"contacts": contacts, "telecoms": PartEdits.from_formset(formset)},
+                    base_version=version,
+                )
+            except StaleOffer as error:
+                errors.append(str(error))
+            except Offer.DoesNotExist:
+                raise Http404("Offre supprimée entre-temps.") from None
+            else:
+                messages.success(request, f"Contact « {form.instance.nom} » publié.")
+                return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
+    path = offer.structure.outline_path()
+    title = "Ajouter un contact" if adding else f"Modifier le contact {contact.nom}"
+    context = {
+        "page_title": f"{title} – {offer.nom}",
+        "breadcrumb": offer_crumbs(offer, path, (title, None)),
+        "offer": offer,
+        "contact": contact,
+        "adding": adding,
+        "title": title,
+        "form": form,
+        "formset": formset,
+        "errors": errors,
+    }
+    return render_page(request, "offers/contact_edit.html", context)
+
+
+def contact_delete(request, pk, contact_pk):
+    """ "Supprimer" a contact: a confirmation page (GET), then the publication without it (POST)."""
+    offer = managed_offer(request, pk)
+    contact = get_object_or_404(offer.contacts, pk=contact_pk)
+    if request.method == "POST":
+        try:
+            offer.publish(
+                request.user,
+                {"contacts": PartEdits(removed=[contact])},
+                base_version=parse_id(request.POST.get("version")),
+            )
+        except StaleOffer as error:
+            messages.error(request, f"Le contact n'a pas été supprimé : {error}")
+        except Offer.DoesNotExist:
+            raise Http404("Offre supprimée entre-temps.") from None
+        else:
+            messages.success(request, f"Contact « {contact.nom} » supprimé.")
+        return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
+    path = offer.structure.outline_path()
+    title = f"Supprimer le contact {contact.nom}"
+    context = {
+        "page_title": f"{title} – {offer.nom}",
+        "breadcrumb": offer_crumbs(offer, path, (title, None)),
+        "offer": offer,
+        "contact": contact,
+        "telecoms": list(contact.telecoms.all()),
+    }
+    return render_page(request, "offers/contact_delete.html", context)
 
 
 @require_POST

@@ -101,6 +101,8 @@ class World:
         values = {
             "pk": str(self.offer.structure_id if route.startswith("structures/") else self.offer.pk),
             "event_pk": str(self.event.pk),
+            "contact_pk": str(self.offer.contacts.order_by("pk").values_list("pk", flat=True).first()),
+            "slug": "caracteristiques",
             "app_label": "offers",
             "url": "inconnue/",
             "content_type_id": str(ContentType.objects.get_for_model(Offer).pk),

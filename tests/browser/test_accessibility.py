@@ -36,6 +36,10 @@ def portal_pages():
         f"/offres/{offer.pk}/",
         f"/offres/{offer.pk}/modifier/",
         f"/offres/{offer.pk}/modifier/caracteristiques/",
+        f"/offres/{offer.pk}/modifier/fermeture/",
+        f"/offres/{offer.pk}/contacts/ajouter/",
+        f"/offres/{offer.pk}/contacts/{offer.contacts.order_by('pk').first().pk}/modifier/",
+        f"/offres/{offer.pk}/contacts/{offer.contacts.order_by('pk').first().pk}/supprimer/",
         f"/offres/{offer.pk}/rattachement/?noeud={offer.structure_id}",
         f"/offres/{offer.pk}/rattachement/?noeud=racine",
         "/structures/999999/",  # the 404 page

@@ -1,0 +1,218 @@
+"""The "Contacts" block in the portal: add, change and remove a contact with its télécoms, each a publication
+of the offer (``Offer.publish``). Forms are submitted as the page renders them."""
+
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from offers.models import SENSITIVE_MESSAGE, Contact, Offer, Telecom
+from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory
+from tests.page_forms import form_data as page_form_data
+from tests.page_forms import post_forms
+
+pytestmark = pytest.mark.django_db
+
+USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
+
+
+@pytest.fixture
+def usic(seed):
+    return Offer.objects.get(nom=USIC)
+
+
+@pytest.fixture
+def secretariat(usic):
+    return usic.contacts.get(nom="Secrétariat de cardiologie")
+
+
+def state(offer):
+    offer = Offer.objects.get(pk=offer.pk)
+    contacts = sorted(offer.contacts.values_list("pk", "nom", "fonction_id", "confidentialite_id"))
+    telecoms = sorted(Telecom.objects.filter(contact__offer=offer).values_list("pk", "canal", "valeur"))
+    return offer.version, contacts, telecoms, offer.events.count()
+
+
+def page_data(client, url, **changes):
+    data = page_form_data(client.get(url).text, "formulaire-contact")
+    return data | {name: value if isinstance(value, list) else [value] for name, value in changes.items()}
+
+
+def urls(offer, contact):
+    return {
+        "ajouter": reverse("contact_add", args=[offer.pk]),
+        "modifier": reverse("contact_edit", args=[offer.pk, contact.pk]),
+        "supprimer": reverse("contact_delete", args=[offer.pk, contact.pk]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("gestionnaire", 200), ("referent", 200), ("regulateur", 403), ("autre", 404), (None, 302)],
+)
+def test_permission_matrix_of_the_contact_urls(client, usic, secretariat, demo_user, username, status):
+    if username:
+        client.force_login(demo_user(username))
+    before = state(usic)
+
+    for url in urls(usic, secretariat).values():
+        assert client.get(url).status_code == status
+        posted = client.post(url, {"action": "publier", "version": "1", "nom": "Forgé"})
+        assert posted.status_code in ({200, 302} if status == 200 else {status})
+    if status != 200:
+        assert state(usic) == before
+
+
+def test_a_contact_of_another_offer_is_a_404_through_this_offer(client_for, usic):
+    other = ContactFactory(offer=OfferFactory(structure=usic.structure))
+    client = client_for("gestionnaire")
+    before = state(usic), sorted(Contact.objects.values_list("pk", "nom"))
+
+    for url in urls(usic, other).values():
+        if "ajouter" not in url:
+            assert client.get(url).status_code == 404
+            assert client.post(url, {"action": "publier", "version": "1"}).status_code == 404
+    assert (state(usic), sorted(Contact.objects.values_list("pk", "nom"))) == before
+
+
+def test_adding_a_contact_with_a_telephone_publishes_it(client_for, usic):
+    client = client_for("gestionnaire")
+    url = reverse("contact_add", args=[usic.pk])
+    data = page_data(
+        client, url, nom="Secrétariat de rythmologie", fonction="05", confidentialite="2",
+        **{"telecoms-0-canal": "phone", "telecoms-0-valeur": "05.63.77.00.09", "telecoms-0-confidentialite": "2"},
+    )  # fmt: skip
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    contact = usic.contacts.get(nom="Secrétariat de rythmologie")
+    assert list(contact.telecoms.values_list("canal", "valeur")) == [("phone", "05 63 77 00 09")]
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Contact « Secrétariat de rythmologie » publié." in page
+    assert "Contact « Secrétariat de rythmologie » : « — » → « ajouté : Secrétariat de rythmologie »" in page
+    assert "Télécom de « Secrétariat de rythmologie » : « — » → « ajouté : Téléphone : 05 63 77 00 09 »" in page
+    assert Offer.objects.get(pk=usic.pk).version == 2
+
+
+@pytest.mark.parametrize(
+    ("canal", "value", "message"),
+    [
+        ("phone", "123", "Saisissez un numéro français à 10 chiffres"),
+        ("phone", "٠٥٦٣٧٧٠٠٠٩", "Saisissez un numéro français à 10 chiffres"),  # Arabic-Indic digits
+        ("fax", "05 63 77 00", "Saisissez un numéro français à 10 chiffres"),
+        ("email", "secretariat@", "Saisissez une adresse électronique valide"),
+        ("mssante", "secretariat@chu.fr", "se termine par .mssante.fr"),
+        ("url", "www.chu.fr", "Saisissez l'adresse complète du site web"),
+        ("", "05 63 77 00 09", "Sélectionnez le canal."),
+        ("pigeon", "05 63 77 00 09", "Ce canal n'existe pas."),
+        ("phone", "", "Saisissez la valeur"),
+    ],
+)
+def test_a_wrong_telecom_is_refused_with_a_french_message_and_changes_nothing(client_for, usic, canal, value, message):
+    client = client_for("gestionnaire")
+    url = reverse("contact_add", args=[usic.pk])
+    before = state(usic)
+    data = page_data(
+        client, url, nom="Accueil", confidentialite="2",
+        **{"telecoms-0-canal": canal, "telecoms-0-valeur": value, "telecoms-0-confidentialite": "2"},
+    )  # fmt: skip
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and message in unescape(response.text)
+    assert state(usic) == before
+
+
+def test_a_contact_needs_a_name_and_at_least_one_telecom(client_for, usic):
+    client = client_for("gestionnaire")
+    url = reverse("contact_add", args=[usic.pk])
+    before = state(usic)
+
+    response = client.post(url, page_data(client, url, nom="", confidentialite="2"))
+
+    text = unescape(response.text)
+    assert "Saisissez le nom du contact." in text and "Saisissez au moins une télécom" in text
+    assert state(usic) == before
+
+
+def test_changing_a_contact_and_its_telecoms_is_one_publication(client_for, usic, secretariat):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    phone, email = secretariat.telecoms.order_by("pk")
+    data = page_data(client, url, nom="Secrétariat de cardiologie (USIC)", **{"telecoms-0-valeur": "0563770010"})
+    data["telecoms-1-DELETE"] = ["on"]
+
+    assert client.post(url, data).status_code == 302
+
+    assert list(secretariat.telecoms.values_list("pk", "valeur")) == [(phone.pk, "05 63 77 00 10")]
+    usic = Offer.objects.get(pk=usic.pk)
+    assert usic.version == 2 and usic.events.count() == 1
+    assert usic.events.get().changes == [
+        ["Contact « Secrétariat de cardiologie (USIC) » : Nom", "Secrétariat de cardiologie",
+         "Secrétariat de cardiologie (USIC)"],
+        ["Télécom de « Secrétariat de cardiologie (USIC) »", str(email), "supprimé"],
+        ["Télécom de « Secrétariat de cardiologie (USIC) » : Valeur", "05 63 77 00 00", "05 63 77 00 10"],
+    ]  # fmt: skip
+
+
+def test_a_telecom_of_another_contact_cannot_be_changed_through_this_one(client_for, usic, secretariat):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    foreign = TelecomFactory(contact=ContactFactory(offer=OfferFactory(structure=usic.structure)), valeur="0500000000")
+    before = state(usic), Telecom.objects.get(pk=foreign.pk).valeur
+    data = page_data(client, url, **{"telecoms-0-id": str(foreign.pk), "telecoms-0-valeur": "0511111111"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert (state(usic), Telecom.objects.get(pk=foreign.pk).valeur) == before
+
+
+def test_deleting_a_contact_asks_first_then_publishes_without_it(client_for, usic, secretariat):
+    client = client_for("gestionnaire")
+    url = reverse("contact_delete", args=[usic.pk, secretariat.pk])
+
+    confirm = unescape(client.get(url).text)
+    assert "Supprimer le contact « Secrétariat de cardiologie » ?" in confirm and "05 63 77 00 00" in confirm
+    assert usic.contacts.filter(pk=secretariat.pk).exists()
+    form = next(form for form in post_forms(client.get(url).text) if form.action == url)
+    response = client.post(url, form.data())
+
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk=secretariat.pk).exists()
+    assert not Telecom.objects.filter(contact_id=secretariat.pk).exists()
+    assert Offer.objects.get(pk=usic.pk).events.get().changes == [
+        ["Contact « Secrétariat de cardiologie »", "Secrétariat de cardiologie", "supprimé"]
+    ]
+
+
+def test_a_sensitive_unit_offers_the_restricted_level_and_refuses_a_lower_one(client_for, usic, demo_user):
+    usic.publish(demo_user("gestionnaire"), {"unite_sensible": True}, base_version=1)
+    client = client_for("gestionnaire")
+    url = reverse("contact_add", args=[usic.pk])
+    html = client.get(url).text
+    assert 'value="3" selected' in html
+    before = state(usic)
+    data = page_data(
+        client, url, nom="Garde", confidentialite="1",
+        **{"telecoms-0-canal": "phone", "telecoms-0-valeur": "0563770099", "telecoms-0-confidentialite": "1"},
+    )  # fmt: skip
+
+    response = client.post(url, data)
+
+    assert SENSITIVE_MESSAGE in unescape(response.text)
+    assert state(usic) == before
+
+
+def test_a_stale_contact_form_is_refused_and_changes_nothing(client_for, usic, secretariat, demo_user):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    data = page_data(client, url, nom="Ma version")
+    usic.publish(demo_user("referent"), {"nom": "Entre-temps"}, base_version=1)
+    before = state(usic)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and "Cette offre a été modifiée entre-temps" in unescape(response.text)
+    assert state(usic) == before
