@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
+from offers import completeness
 from offers.drafts import annotate_differences, block_values, save_block, validated_changes
 from offers.forms import BLOCK_PAGES, REOPENING, ClosingForm, ContactForm, GeneralForm, TelecomFormSet
 from offers.models import Contact, MoveRefused, Offer, OfferEvent, PartEdits, StaleOffer
@@ -34,10 +35,12 @@ def offer_crumbs(offer, path, *tail):
 
 def offer_detail(request, pk):
     offer = get_object_or_404(
-        Offer.objects.visible_to(request.user)
-        .with_access(request.user)
-        .select_related("structure")
-        .defer(*Structure.detail_fields("structure__")),
+        completeness.with_criteria(
+            Offer.objects.visible_to(request.user)
+            .with_access(request.user)
+            .select_related("structure")
+            .defer(*Structure.detail_fields("structure__"))
+        ),
         pk=pk,
     )
     cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil", "closing_type")
@@ -55,7 +58,10 @@ def offer_detail(request, pk):
         draft.offer = offer
     annotate_differences(drafts, offer)
     activites, publics = offer.coded_lists()
+    status = completeness.completeness(offer)
     context = {
+        "completeness": status,
+        "to_complete": [(criterion.label, block_url(offer, criterion.block)) for criterion in status.missing],
         "page_title": offer.nom,
         "breadcrumb": offer_crumbs(offer, path),
         "offer": offer,
@@ -67,6 +73,13 @@ def offer_detail(request, pk):
         "drafts": drafts,
     }
     return render_page(request, "offers/offer_detail.html", context)
+
+
+def block_url(offer, slug):
+    """The page that fills a block: the general block's edit page, a block's own page, or a new contact."""
+    if slug == "contacts":
+        return reverse("contact_add", args=[offer.pk])
+    return reverse("offer_block_edit", args=[offer.pk, slug]) if slug else reverse("offer_edit", args=[offer.pk])
 
 
 class ReadOnlyOffer(PermissionDenied):

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from nomenclatures import cache
+from offers import completeness
 from offers.models import Offer
 from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
@@ -59,6 +60,18 @@ def offers_per_tree():
     return Coalesce(Subquery(per_tree), Value(0))
 
 
+def offers_per_tree_where(condition):
+    """Number of offers of an EG row's tree meeting ``condition`` (computed for the page's rows only)."""
+    per_tree = (
+        Offer.objects.filter(condition, structure__tree_id=OuterRef("tree_id"))
+        .order_by()
+        .values("structure__tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_tree), Value(0))
+
+
 def etablissement_list(request):
     etablissements = Structure.objects.etablissements_visible_to(request.user)
     form = EtablissementFilterForm(request.GET or None, etablissements, request.user)
@@ -66,10 +79,16 @@ def etablissement_list(request):
         rows = etablissements.none()
     else:
         rows = form.filter(etablissements) if form.is_bound else etablissements
-    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville").annotate(offer_count=offers_per_tree())
+    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville").annotate(
+        offer_count=offers_per_tree(),
+        open_count=offers_per_tree_where(completeness.open_condition()),
+        finalised_count=offers_per_tree_where(completeness.finalised_condition()),
+    )
     # Served by the index structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
     page = KeysetPaginator(rows, Lower("name"), PAGE_SIZE, descending=form.sort == "-nom").page(request.GET)
     cache.attach(page.object_list, "categorie")
+    for eg in page.object_list:
+        eg.finalised_share = completeness.share_text(eg.finalised_count, eg.open_count)
     context = {
         "page_title": "Mes établissements géographiques (EG)",
         "breadcrumb": crumbs(
@@ -110,6 +129,10 @@ def structure_detail(request, pk):
     ancestors = node.outline_path(include_self=False)
     children = list(node.children.only(*Structure.OUTLINE_FIELDS).order_by("lft"))
     offers = list(node.offers.only("pk", "nom", "closed_on", "structure_id").order_by("nom", "pk"))
+    # The EG page: how many of its open offers are in each completeness status (one query).
+    statuses = (
+        completeness.counts(Offer.objects.filter(structure__tree_id=node.tree_id)) if node.is_etablissement else None
+    )
     context = {
         "page_title": node.name,
         "breadcrumb": structure_crumbs(ancestors, (node.name, None)),
@@ -117,6 +140,7 @@ def structure_detail(request, pk):
         "etablissement": node if node.is_etablissement else ancestors[0],
         "children": children,
         "offers": offers,
+        "statuses": statuses,
         # Closing a level closes everything below it.
         "closed_above": any(item.is_closed for item in [*ancestors, node]),
     }

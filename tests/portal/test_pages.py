@@ -571,7 +571,7 @@ PAGE_QUERIES = {
     "liste EG, recherche": 7,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
-    "eg": 6,
+    "eg": 7,  # with the completeness counts of its offers
     "pole": 7,
     "uf": 7,
     "offer": 10,
