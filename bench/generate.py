@@ -253,10 +253,16 @@ class Generator:
                     cursor.execute("SET LOCAL statement_timeout = 0")
             self.timed("entités juridiques et établissements", self.write_structures)
             self.timed("offres, activités, contacts", self.write_offers)
+            self.timed("complétude des offres", self.write_completeness)
             self.timed("séquences et comptes", self.finish)
         if connection.vendor == "postgresql":
             self.timed("VACUUM ANALYZE", self.analyze)
         return self.counts
+
+    def write_completeness(self):
+        from offers.completeness import refresh
+
+        refresh(Offer.objects.all())
 
     def timed(self, label, function):
         started = timezone.now()

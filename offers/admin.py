@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from offers.completeness import refresh
 from offers.forms import ContactForm, TelecomForm, publishable_fields
 from offers.models import Contact, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
@@ -115,6 +116,7 @@ class OfferAdmin(TerritoryAdmin):
             super().save_related(request, form, formsets, change)
             if form.instance.unite_sensible:
                 form.instance.restrict_contacts()
+            refresh(Offer.objects.filter(pk=form.instance.pk))
             return
         fields = publishable_fields()
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in fields}

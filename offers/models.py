@@ -216,6 +216,21 @@ class Offer(models.Model):
     created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("mise à jour le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    class Completeness(models.TextChoices):
+        # offers.completeness computes it; stored so that an EG's counts and the EG list read one column.
+        FINALISE = "finalise", "Finalisé"
+        EN_COURS = "en_cours", "En cours"
+        A_FAIRE = "a_faire", "À faire"
+
+    completeness = models.CharField(
+        "complétude",
+        max_length=10,
+        choices=Completeness,
+        default=Completeness.A_FAIRE,
+        db_default=Completeness.A_FAIRE,
+        editable=False,
+    )
     # The département of the offer's EG, copied here so that a référent's lists read one index range
     # (departement, nom, id) instead of walking every offer of the country in name order. ``save`` keeps it
     # when the rattachement changes; an EG moved to another département by FINESS updates it
@@ -377,6 +392,9 @@ class Offer(models.Model):
             edits += offer.apply_part(PARTS[name], part) if part else []
         if offer.unite_sensible:
             offer.restrict_contacts()
+        from offers.completeness import refresh
+
+        refresh(Offer.objects.filter(pk=offer.pk))
         offer.write_history(user, edits, source if "structure" in changed else None, kind=kind, undoes=undoes)
         self.refresh_from_db()
         return offer

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from offers.completeness import A_FAIRE, CRITERIA, EN_COURS, FINALISE, completeness, counts, with_criteria
+from offers.completeness import A_FAIRE, CRITERIA, EN_COURS, FINALISE, completeness, counts, refresh, with_criteria
 from offers.models import Offer
 from tests.accounts.factories import HabilitationFactory
 from tests.offers.factories import ContactFactory, OfferFactory, TelecomFactory
@@ -54,6 +54,20 @@ def test_each_criterion_on_its_boundary(change, missing):
 
     assert missing_keys(offer) == missing
     assert status_of(offer).status == (FINALISE if not missing else EN_COURS)
+    refresh(Offer.objects.filter(pk=offer.pk))  # the stored status says the same
+    assert Offer.objects.get(pk=offer.pk).get_completeness_display() == status_of(offer).status
+
+
+def test_publish_stores_the_new_status():
+    offer = OfferFactory(age_min=None, age_max=None)
+    TelecomFactory(contact=ContactFactory(offer=offer, fonction_id="05"))
+    refresh(Offer.objects.filter(pk=offer.pk))
+    assert Offer.objects.get(pk=offer.pk).completeness == Offer.Completeness.EN_COURS
+    user = HabilitationFactory(etablissement=offer.structure.etablissement_root()).user
+
+    offer.publish(user, {"age_min": 0, "age_max": 17}, base_version=1)
+
+    assert Offer.objects.get(pk=offer.pk).completeness == Offer.Completeness.FINALISE
 
 
 def test_a_contact_meeting_part_of_the_criterion_does_not_count_with_another_meeting_the_rest():
@@ -82,6 +96,7 @@ def test_an_eg_counts_its_open_offers_per_status_in_one_query(django_assert_num_
     finalised_offer(structure=uf, closed_on=timezone.localdate() - datetime.timedelta(days=1))  # closed
     finalised_offer(structure=uf, closed_on=timezone.localdate() + datetime.timedelta(days=5))  # still open
     OfferFactory()  # another EG's
+    refresh(Offer.objects.all())
 
     with django_assert_num_queries(1):
         result = counts(Offer.objects.filter(structure__tree_id=eg.tree_id))
@@ -94,6 +109,7 @@ def test_the_pages_show_the_status_the_counts_and_the_share(client):
     eg = EtablissementFactory()
     uf = StructureFactory(parent=StructureFactory(parent=eg, pole=True))
     done, todo = finalised_offer(structure=uf), OfferFactory(structure=uf)
+    refresh(Offer.objects.all())
     user = HabilitationFactory(etablissement=eg).user
     client.force_login(user)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Habilitation
 from nomenclatures.loading import load_all
+from offers.completeness import refresh
 from offers.models import Contact, Offer, Telecom
 from structures.finess import FinessImport
 from structures.models import Structure
@@ -227,6 +228,7 @@ class Command(BaseCommand):
                 Telecom(contact=contact, canal=canal, valeur=valeur, confidentialite_id=level)
                 for canal, valeur, level in contact_spec["telecoms"]
             )
+        refresh(Offer.objects.filter(pk=item.pk))
         return 1
 
     def accounts(self):
