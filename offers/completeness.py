@@ -7,7 +7,7 @@ closed offer is not to complete: it is counted apart.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from offers.models import Contact, Offer, Telecom
@@ -53,8 +53,6 @@ def conditions(offer_model=Offer, contact_model=Contact, telecom_model=Telecom):
 
 def with_criteria(queryset):
     """The offers annotated with ``met_<criterion>`` booleans (in the same query)."""
-    from django.db.models import BooleanField, ExpressionWrapper
-
     return queryset.annotate(
         **{
             f"met_{key}": ExpressionWrapper(condition, output_field=BooleanField())

@@ -145,6 +145,21 @@ class GeneralForm(BlockForm):
         return structure
 
 
+def age_field(bound):
+    """ "Âge minimum (ans)" or "Âge maximum (ans)": optional, 0 to AGE_LIMIT years, in ASCII digits."""
+    return NumberField(
+        label=f"Âge {bound} (ans)",
+        required=False,
+        min_value=0,
+        max_value=AGE_LIMIT,
+        error_messages={
+            "invalid": f"Saisissez l'âge {bound} en années, en chiffres.",
+            "min_value": f"L'âge {bound} ne peut pas être négatif.",
+            "max_value": f"L'âge {bound} ne peut pas dépasser {AGE_LIMIT} ans.",
+        },
+    )
+
+
 class CharacteristicsForm(BlockForm):
     """ "Caractéristiques de l'offre": type, mode de prise en charge, activités opérationnelles, patientèle."""
 
@@ -193,28 +208,8 @@ class CharacteristicsForm(BlockForm):
             "invalid_pk_value": "Ce public n'existe pas dans la nomenclature du ROR.",
         },
     )
-    age_min = NumberField(
-        label="Âge minimum (ans)",
-        required=False,
-        min_value=0,
-        max_value=AGE_LIMIT,
-        error_messages={
-            "invalid": "Saisissez l'âge minimum en années, en chiffres.",
-            "min_value": "L'âge minimum ne peut pas être négatif.",
-            "max_value": f"L'âge minimum ne peut pas dépasser {AGE_LIMIT} ans.",
-        },
-    )
-    age_max = NumberField(
-        label="Âge maximum (ans)",
-        required=False,
-        min_value=0,
-        max_value=AGE_LIMIT,
-        error_messages={
-            "invalid": "Saisissez l'âge maximum en années, en chiffres.",
-            "min_value": "L'âge maximum ne peut pas être négatif.",
-            "max_value": f"L'âge maximum ne peut pas dépasser {AGE_LIMIT} ans.",
-        },
-    )
+    age_min = age_field("minimum")
+    age_max = age_field("maximum")
 
     def clean(self):
         cleaned = super().clean()
