@@ -410,7 +410,8 @@ class Offer(models.Model):
             return row.offer_id if model is Contact else row.contact.offer_id
 
         lines = []
-        previous = {row.pk: row for row in model.objects.filter(pk__in=[row.pk for row, _ in edits.changed])}
+        rows = model.objects.filter(pk__in=[row.pk for row, _ in edits.changed])
+        previous = {row.pk: row for row in (rows if model is Contact else rows.select_related("contact"))}
         for row in [*edits.removed, *(row for row, _ in edits.changed)]:
             if row.pk is None or owner(previous.get(row.pk, row)) != self.pk:
                 raise ValueError(f"{model._meta.verbose_name} {row.pk} does not belong to offer {self.pk}")

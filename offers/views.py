@@ -25,6 +25,7 @@ SEARCH_LIMIT = 20
 SEARCH_WINDOW = 500
 # Name searches use trigram indexes on PostgreSQL, which need three characters: a shorter term would read
 # every structure of a national scope.
+INCOMPLETE = "La demande est incomplète : rechargez la page et recommencez."
 SEARCH_MIN_LENGTH = 3
 SEARCH_TOO_SHORT = f"Saisissez au moins {SEARCH_MIN_LENGTH} caractères du nom de la structure."
 
@@ -133,12 +134,20 @@ def initial_values(request, offer, draft):
     return values
 
 
-def resumed_notice(draft):
-    """ "Vous reprenez votre brouillon du … : …", the draft's pending changes."""
+def draft_context(offer, draft):
+    """What a block's form says of the user's draft: "Vous reprenez votre brouillon du … : …" (its pending
+    changes), and whether the offer was published since."""
+    if draft is None:
+        return {"resumed": None, "stale_draft": False}
+    draft.offer = offer
+    annotate_differences([draft], offer)
     when = timezone.localtime(draft.updated_at)
     changes = " ; ".join(f"{label} : « {old} » → « {new} »" for label, old, new in draft.rows)
     changes = changes or "aucune différence avec l'offre publiée"
-    return f"Vous reprenez votre brouillon du {when:%d/%m/%Y à %H:%M} : {changes}."
+    return {
+        "resumed": f"Vous reprenez votre brouillon du {when:%d/%m/%Y à %H:%M} : {changes}.",
+        "stale_draft": draft.base_version != offer.version,
+    }
 
 
 def rattachement_context(policy, form, offer, chosen_pk, error=None):
@@ -171,17 +180,9 @@ def offer_edit(request, pk):
             fields = ("nom", "champ_activite", "structure", "unite_sensible", "version")
             request.session[pending_key(offer)] = {name: request.POST.get(name, "") for name in fields}
             return redirect(picker_url(offer, parse_id(request.POST.get("structure")) or offer.structure_id))
-        if action not in ("brouillon", "publier"):
-            form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
-        elif form.is_valid():
-            if action == "brouillon":
-                save_block(offer, request.user, form)
-                request.session.pop(pending_key(offer), None)
-                messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
-                return redirect("offer_detail", pk=offer.pk)
-            if publish_with_draft(request, offer, policy, own_draft, form):
-                request.session.pop(pending_key(offer), None)
-                return redirect("offer_detail", pk=offer.pk)
+        if submit_block(request, offer, policy, own_draft, form, action):
+            request.session.pop(pending_key(offer), None)
+            return redirect("offer_detail", pk=offer.pk)
         chosen_pk = parse_id(request.POST.get("structure"))
     else:
         initial = initial_values(request, offer, own_draft)
@@ -209,18 +210,31 @@ def offer_edit(request, pk):
                 response["HX-Trigger-After-Settle"] = "rattachement-choisi"
             return response
     path = offer.structure.outline_path()
-    if own_draft is not None:
-        own_draft.offer = offer
-        annotate_differences([own_draft], offer)
     context = {
         "page_title": f"Modifier l'offre {offer.nom}",
         "breadcrumb": offer_crumbs(offer, path, ("Modifier", None)),
         "offer": offer,
         "form": form,
-        "resumed": resumed_notice(own_draft) if own_draft is not None else None,
-        "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
-    } | rattachement_context(policy, form, offer, chosen_pk, rattachement_error)
+    }
+    context |= draft_context(offer, own_draft) | rattachement_context(
+        policy, form, offer, chosen_pk, rattachement_error
+    )
     return render_page(request, "offers/offer_edit.html", context)
+
+
+def submit_block(request, offer, policy, own_draft, form, action):
+    """A block's form submitted: "Enregistrer le brouillon" saves it into the user's draft, "Publier" publishes
+    the whole draft. True when done; otherwise the reasons are on ``form``."""
+    if action not in ("brouillon", "publier"):
+        form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
+        return False
+    if not form.is_valid():
+        return False
+    if action == "brouillon":
+        save_block(offer, request.user, form)
+        messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
+        return True
+    return publish_with_draft(request, offer, policy, own_draft, form)
 
 
 def publish_with_draft(request, offer, policy, own_draft, form):
@@ -261,22 +275,11 @@ def offer_block_edit(request, pk, slug):
         return reopen(request, offer)
     if request.method == "POST":
         form = form_class(request.POST, offer=offer, policy=policy)
-        action = request.POST.get("action")
-        if action not in ("brouillon", "publier"):
-            form.add_error(None, "Choisissez « Enregistrer le brouillon » ou « Publier ».")
-        elif form.is_valid():
-            if action == "brouillon":
-                save_block(offer, request.user, form)
-                messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
-                return redirect("offer_detail", pk=offer.pk)
-            if publish_with_draft(request, offer, policy, own_draft, form):
-                return redirect("offer_detail", pk=offer.pk)
+        if submit_block(request, offer, policy, own_draft, form, request.POST.get("action")):
+            return redirect("offer_detail", pk=offer.pk)
     else:
         initial = form_class.raw_values(offer) | (block_values(own_draft, form_class) or {})
         form = form_class(initial=initial | {"version": offer.version}, offer=offer, policy=policy)
-    if own_draft is not None:
-        own_draft.offer = offer
-        annotate_differences([own_draft], offer)
     path = offer.structure.outline_path()
     context = {
         "page_title": f"{form_class.title} – {offer.nom}",
@@ -284,9 +287,7 @@ def offer_block_edit(request, pk, slug):
         "offer": offer,
         "form": form,
         "block_form": form_class,
-        "resumed": resumed_notice(own_draft) if own_draft is not None else None,
-        "stale_draft": own_draft is not None and own_draft.base_version != offer.version,
-    }
+    } | draft_context(offer, own_draft)
     return render_page(request, "offers/offer_block_edit.html", context)
 
 
@@ -295,11 +296,13 @@ def reopen(request, offer):
     if offer.closed_on is None:
         messages.info(request, "Cette offre n'est pas fermée.")
         return redirect("offer_detail", pk=offer.pk)
+    version = parse_id(request.POST.get("version"))
+    if version is None:
+        messages.error(request, f"L'offre n'a pas été rouverte : {INCOMPLETE}")
+        return redirect("offer_detail", pk=offer.pk)
     try:
-        offer.publish(request.user, REOPENING, base_version=parse_id(request.POST.get("version")))
-    except StaleOffer as error:
-        messages.error(request, f"L'offre n'a pas été rouverte : {error}")
-    except MoveRefused as error:
+        offer.publish(request.user, REOPENING, base_version=version)
+    except (StaleOffer, MoveRefused) as error:
         messages.error(request, f"L'offre n'a pas été rouverte : {error}")
     except Offer.DoesNotExist:
         raise Http404("Offre supprimée entre-temps.") from None
@@ -323,7 +326,7 @@ def contact_edit(request, pk, contact_pk=None):
     if request.method == "POST":
         version = parse_id(request.POST.get("version"))
         if request.POST.get("action") != "publier" or version is None:
-            errors.append("La demande est incomplète : rechargez la page et recommencez.")
+            errors.append(INCOMPLETE)
         elif form.is_valid() and formset.is_valid():
             if adding:
                 contacts = PartEdits(added=[form.instance])
@@ -363,12 +366,12 @@ def contact_delete(request, pk, contact_pk):
     offer = managed_offer(request, pk)
     contact = get_object_or_404(offer.contacts, pk=contact_pk)
     if request.method == "POST":
+        version = parse_id(request.POST.get("version"))
+        if version is None:
+            messages.error(request, f"Le contact n'a pas été supprimé : {INCOMPLETE}")
+            return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
         try:
-            offer.publish(
-                request.user,
-                {"contacts": PartEdits(removed=[contact])},
-                base_version=parse_id(request.POST.get("version")),
-            )
+            offer.publish(request.user, {"contacts": PartEdits(removed=[contact])}, base_version=version)
         except StaleOffer as error:
             messages.error(request, f"Le contact n'a pas été supprimé : {error}")
         except Offer.DoesNotExist:

@@ -378,3 +378,68 @@ def test_the_departement_filter_of_an_eg_referent_comes_from_its_eg(client, db):
         spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", None) == "departement"
     )
     assert [code for code, _label in spec.lookup_choices] == ["31"]
+
+
+# --- contacts and télécoms in the admin: publications of their offer -------------------------------------
+
+
+def test_a_contact_changed_in_the_offer_inline_is_published_with_its_history(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    html = referent.get(change_url(usic)).text
+    index = next(i for i in range(5) if f'name="contacts-{i}-nom" value="Secrétariat de cardiologie"' in html)
+    data = form_data(html, "offer_form", **{f"contacts-{index}-nom": "Secrétariat (admin)"})
+
+    response = referent.post(change_url(usic), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    usic.refresh_from_db()
+    assert usic.version == 2
+    assert usic.events.get().changes == [
+        ["Contact « Secrétariat (admin) » : Nom", "Secrétariat de cardiologie", "Secrétariat (admin)"]
+    ]
+
+
+def test_a_telecom_changed_on_the_contact_page_is_published_and_normalised(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    contact = usic.contacts.get(nom="Cadre de santé de l'USIC")
+    url = change_url(contact)
+    data = form_data(referent.get(url).text, "contact_form", **{"telecoms-0-valeur": "05.63.77.00.02"})
+
+    response = referent.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(contact.telecoms.values_list("valeur", flat=True)) == ["05 63 77 00 02"]
+    usic.refresh_from_db()
+    assert usic.version == 2
+    assert usic.events.get().changes == [
+        ["Télécom de « Cadre de santé de l'USIC » : Valeur", "05 63 77 00 01", "05 63 77 00 02"]
+    ]
+
+
+def test_a_stale_contact_page_is_refused_and_changes_nothing(referent, demo_user):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    contact = usic.contacts.get(nom="Cadre de santé de l'USIC")
+    data = form_data(referent.get(change_url(contact)).text, "contact_form", nom="Écrasé")
+    usic.publish(demo_user("gestionnaire"), {"nom": "Publiée entre-temps"}, base_version=1)
+
+    response = referent.post(change_url(contact), data)
+
+    assert response.status_code == 200 and "a été modifiée entre-temps" in response.text
+    assert usic.contacts.filter(nom="Cadre de santé de l'USIC").exists()
+    assert Offer.objects.get(pk=usic.pk).version == 2
+
+
+def test_a_contact_deleted_in_the_admin_is_a_publication_of_its_offer(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    contact = usic.contacts.get(nom="Cadre de santé de l'USIC")
+    url = reverse("admin:offers_contact_delete", args=[contact.pk])
+
+    response = referent.post(url, form_data(referent.get(url).text, None, post=["yes"]))
+
+    assert response.status_code == 302
+    assert not usic.contacts.filter(pk=contact.pk).exists()
+    usic.refresh_from_db()
+    assert usic.version == 2
+    assert usic.events.get().changes == [
+        ["Contact « Cadre de santé de l'USIC »", "Cadre de santé de l'USIC", "supprimé"]
+    ]

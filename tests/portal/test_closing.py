@@ -116,3 +116,16 @@ def test_reopening_an_open_offer_publishes_nothing(client_for, usic):
 
     assert "Cette offre n'est pas fermée." in unescape(response.text)
     assert Offer.objects.get(pk=usic.pk).version == 1
+
+
+@pytest.mark.parametrize("version", [None, "abc", "1"])  # 1: the version before the closing was published
+def test_a_stale_or_incomplete_reopening_changes_nothing(client_for, usic, version):
+    client = client_for("gestionnaire")
+    close(client, usic, closed_on="2026-06-01", closing_type="DEF")
+    data = {"action": "rouvrir"} | ({"version": version} if version else {})
+
+    response = client.post(closing_url(usic), data, follow=True)
+
+    assert "L'offre n'a pas été rouverte" in unescape(response.text)
+    usic = Offer.objects.get(pk=usic.pk)
+    assert (usic.closed_on, usic.version) == (datetime.date(2026, 6, 1), 2)

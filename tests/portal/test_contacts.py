@@ -216,3 +216,18 @@ def test_a_stale_contact_form_is_refused_and_changes_nothing(client_for, usic, s
 
     assert response.status_code == 200 and "Cette offre a été modifiée entre-temps" in unescape(response.text)
     assert state(usic) == before
+
+
+@pytest.mark.parametrize("version", [None, "abc", "stale"])
+def test_a_stale_or_incomplete_deletion_changes_nothing(client_for, usic, secretariat, demo_user, version):
+    client = client_for("gestionnaire")
+    url = reverse("contact_delete", args=[usic.pk, secretariat.pk])
+    if version == "stale":
+        version = "1"
+        usic.publish(demo_user("referent"), {"nom": "Entre-temps"}, base_version=1)
+    before = state(usic)
+
+    response = client.post(url, {"version": version} if version else {}, follow=True)
+
+    assert "Le contact n'a pas été supprimé" in unescape(response.text)
+    assert state(usic) == before

@@ -303,7 +303,7 @@ def test_resuming_a_draft_fills_the_form(client_for, usic):
         form_data(usic, nom="Repris", structure=node("Cardiologie").pk, action="brouillon"),
     )
 
-    response = client.get(reverse("offer_edit", args=[usic.pk]) + "?brouillon=1")
+    response = client.get(reverse("offer_edit", args=[usic.pk]))
 
     assert 'value="Repris"' in response.text
     assert f'name="structure" value="{node("Cardiologie").pk}"' in response.text

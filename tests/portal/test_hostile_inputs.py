@@ -228,12 +228,17 @@ def make_draft(offer, user, **values):
     return general_draft(offer, user, nom="Brouillon", **values)
 
 
-@pytest.mark.parametrize("params", [{}, {"brouillon": 1}])
-def test_the_form_opens_while_the_draft_is_deleted_in_another_tab(gestionnaire, usic, demo_user, params):
+@pytest.mark.parametrize("page", ["offer_edit", "caracteristiques", "fermeture"])
+def test_the_form_opens_while_the_draft_is_deleted_in_another_tab(gestionnaire, usic, demo_user, page):
     make_draft(usic, demo_user("gestionnaire"))
+    url = (
+        reverse("offer_edit", args=[usic.pk])
+        if page == "offer_edit"
+        else reverse("offer_block_edit", args=[usic.pk, page])
+    )
 
     with after_first_read_of("offers_offerdraft", lambda: OfferDraft.objects.all().delete()):
-        response = gestionnaire.get(reverse("offer_edit", args=[usic.pk]), params)
+        response = gestionnaire.get(url)
 
     assert response.status_code == 200
 
