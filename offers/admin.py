@@ -2,11 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from offers.completeness import refresh
 from offers.forms import ContactForm, TelecomForm, publishable_fields
-from offers.models import Contact, Offer, PartEdits, Telecom
+from offers.models import Contact, ModeleSaisie, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
-from structures.admin_scope import TerritoryAdmin, TerritoryInlineMixin
+from structures.admin_scope import BoundedChangeListMixin, TerritoryAdmin, TerritoryInlineMixin, is_admin_user
 
 
 class ContactInline(TerritoryInlineMixin, admin.StackedInline):
@@ -47,9 +46,19 @@ class OfferAdminForm(forms.ModelForm):
         structure = cleaned.get("structure")
         if not self.instance.pk:
             if structure is not None:
-                reason = MovePolicy(self.instance, self.user).placement_refusal(structure)
+                policy = MovePolicy(self.instance, self.user)
+                reason = policy.creation_refusal(structure)
                 if reason:
                     self.add_error("structure", reason)
+                modele, champ = cleaned.get("modele_saisie"), cleaned.get("champ_activite")
+                categorie = policy.etablissement(structure.tree_id).categorie
+                valid = ModeleSaisie.objects.valid_for(categorie, champ).filter(identifiant=modele)
+                if modele and champ and not valid.exists():
+                    self.add_error(
+                        "modele_saisie",
+                        f"Le modèle de saisie « {modele} » n'existe pas ou ne s'applique pas à la catégorie "
+                        f"{categorie} et au champ d'activité « {champ} ».",
+                    )
             return cleaned
         current = Offer.objects.filter(pk=self.instance.pk).values_list("version", flat=True).get()
         if cleaned.get("version_seen") != current:
@@ -66,10 +75,10 @@ class OfferAdminForm(forms.ModelForm):
 @admin.register(Offer)
 class OfferAdmin(TerritoryAdmin):
     form = OfferAdminForm
-    list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "updated_at"]
+    list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "published", "updated_at"]
     list_select_related = ["structure"]
     list_nomenclatures = ["champ_activite"]
-    list_filter = ["champ_activite", "unite_sensible"]
+    list_filter = ["champ_activite", "unite_sensible", "published"]
     search_fields = ["nom", "identifiant"]  # trigram indexes (offers/migrations/0005_trigram_indexes.py)
     ordering = ["nom", "pk"]  # offers_offer_nom_id_idx
     sortable_by = ["nom", "identifiant"]  # the indexed orders
@@ -100,6 +109,14 @@ class OfferAdmin(TerritoryAdmin):
             return obj if locked.first() is not None else None  # deleted meanwhile: "n'existe pas"
         return obj
 
+    # An offer created as a draft in the portal and never published is changed there (its creation page).
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.published)
+
     def get_readonly_fields(self, request, obj=None):
         # The modèle de saisie is chosen when the offer is created, then kept.
         return [*self.readonly_fields, "modele_saisie"] if obj is not None else self.readonly_fields
@@ -114,9 +131,7 @@ class OfferAdmin(TerritoryAdmin):
         ``Offer.publish`` (version, rules, contact restriction, history), the contacts' formset included."""
         if not change:
             super().save_related(request, form, formsets, change)
-            if form.instance.unite_sensible:
-                form.instance.restrict_contacts()
-            refresh(Offer.objects.filter(pk=form.instance.pk))
+            form.instance.after_write(request.user, [], first_publication=True)  # as Offer.create ends
             return
         fields = publishable_fields()
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
@@ -173,9 +188,15 @@ class ContactAdmin(TerritoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["offer"] if obj is not None else []
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.offer.published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.offer.published)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "offer":
-            kwargs["queryset"] = Offer.objects.administered_by(request.user)
+            kwargs["queryset"] = Offer.objects.administered_by(request.user).published()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -206,3 +227,40 @@ class ContactAdmin(TerritoryAdmin):
             for offer_id in dict.fromkeys(contact.offer_id for contact in contacts):
                 removed = [contact for contact in contacts if contact.offer_id == offer_id]
                 Offer.objects.get(pk=offer_id).publish(request.user, {"contacts": PartEdits(removed=removed)})
+
+
+@admin.register(ModeleSaisie)
+class ModeleSaisieAdmin(BoundedChangeListMixin, admin.ModelAdmin):
+    """The modèles de saisie offered when an offer is created: national reference data that référents keep up
+    to date. A modèle is withdrawn ("Proposé à la création" unchecked), never deleted: offers keep its
+    identifiant."""
+
+    list_display = ["identifiant", "libelle", "actif"]
+    list_filter = ["actif", "champs"]
+    search_fields = ["identifiant", "libelle"]
+    fields = ["identifiant", "libelle", "champs", "categories", "actif"]
+    autocomplete_fields = ["categories"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "categories":
+            return super().formfield_for_manytomany(db_field, request, **kwargs)  # autocomplete: 180 catégories
+        kwargs["widget"] = forms.CheckboxSelectMultiple
+        return db_field.formfield(**kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["identifiant"] if obj is not None else []  # what offers keep
+
+    def has_module_permission(self, request):
+        return is_admin_user(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_add_permission(self, request):
+        return is_admin_user(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

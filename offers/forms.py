@@ -20,7 +20,7 @@ from nomenclatures.models import (
     TypeFermeture,
     TypeOffre,
 )
-from offers.models import PARTS, Contact, Offer, Telecom
+from offers.models import PARTS, Contact, ModeleSaisie, Offer, Telecom
 from offers.values import display, to_raw
 from ror_portal.validators import validate_name
 from structures.models import Structure
@@ -63,10 +63,14 @@ class BlockForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)  # the column's range
 
-    def __init__(self, *args, offer, policy=None, **kwargs):
+    def __init__(self, *args, offer, policy=None, partial=False, **kwargs):
+        """``partial``: a new offer's draft, where a field left empty is allowed (what is given is checked)."""
         super().__init__(*args, **kwargs)
         self.offer = offer
         self.policy = policy
+        if partial:
+            for field in self.fields.values():
+                field.marked_required, field.required = field.required, False  # still marked "*" on the page
 
     @classmethod
     def field_names(cls):
@@ -128,7 +132,8 @@ class GeneralForm(BlockForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["structure"].queryset = self.policy.picker_structures()
+        if "structure" in self.fields:
+            self.fields["structure"].queryset = self.policy.picker_structures()
 
     def clean_nom(self):
         nom = " ".join(self.cleaned_data["nom"].split())
@@ -143,6 +148,73 @@ class GeneralForm(BlockForm):
             if reason:
                 raise forms.ValidationError(reason)
         return structure
+
+
+class ModeleSelect(forms.Select):
+    """The modèles' options, each with the champs d'activité it applies to (``data-champs``, rendered by
+    ``select_options``): the page's script shows those of the chosen champ; without JavaScript all are listed
+    and the server checks the pair."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option_attrs = {}
+
+
+class CreationForm(GeneralForm):
+    """ "Créer une offre": the general block without the rattachement (the structure whose page it is) and with
+    the modèle de saisie, among those valid for the EG's catégorie and the champ d'activité; the offer keeps the
+    modèle's identifiant afterwards."""
+
+    block = "creation"  # not a block of BLOCKS: the modèle is not published afterwards
+    structure = None
+
+    modele_saisie = forms.ChoiceField(
+        label="Modèle de saisie",
+        widget=ModeleSelect,
+        error_messages={
+            "required": "Sélectionnez le modèle de saisie.",
+            "invalid_choice": "Ce modèle de saisie n'existe pas ou ne s'applique pas à cet établissement.",
+        },
+    )
+
+    field_order = ["nom", "champ_activite", "modele_saisie", "unite_sensible"]
+
+    def __init__(self, *args, categorie, **kwargs):
+        super().__init__(*args, **kwargs)
+        modeles = list(ModeleSaisie.objects.valid_for(categorie).prefetch_related("champs"))
+        self.modeles = {modele.identifiant: modele for modele in modeles}
+        self.fields["modele_saisie"].widget.option_attrs = {
+            identifiant: {"data-champs": " ".join(champ.pk for champ in modele.champs.all())}
+            for identifiant, modele in self.modeles.items()
+        }
+        self.fields["modele_saisie"].choices = [("", "Sélectionnez un modèle de saisie")] + [
+            (modele.identifiant, str(modele)) for modele in modeles
+        ]
+
+    def clean_modele_saisie(self):
+        # One of the choices (ChoiceField checked it): the modèle read in __init__.
+        return self.modeles[self.cleaned_data["modele_saisie"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        modele, champ = cleaned.get("modele_saisie"), cleaned.get("champ_activite")
+        if modele is not None and champ is not None and champ.pk not in {c.pk for c in modele.champs.all()}:
+            self.add_error(
+                "modele_saisie",
+                f"Le modèle de saisie « {modele.identifiant} » ne s'applique pas au champ d'activité « {champ} » : "
+                "choisissez-en un autre.",
+            )
+        return cleaned
+
+    @property
+    def changes(self):
+        return super().changes | {"modele_saisie": self.cleaned_data["modele_saisie"].identifiant}
+
+    @classmethod
+    def raw_values(cls, offer):
+        return {name: raw_value(offer, name) for name in ("nom", "champ_activite", "unite_sensible")} | {
+            "modele_saisie": offer.modele_saisie
+        }
 
 
 def age_field(bound):

@@ -59,8 +59,20 @@ class OfferQuerySet(models.QuerySet):
         return self._in_scope_of(user, referent_roles())
 
     def visible_to(self, user):
-        """Offers that ``user`` may open: managers and régulateurs."""
-        return self._in_scope_of(user, all_roles())
+        """Offers that ``user`` may open: managers and régulateurs; an offer never published (a creation's
+        draft) only for the managers of its EG."""
+        visible = self._scope_condition(user, all_roles())
+        if visible is False:
+            return self.none()
+        managed = self._scope_condition(user, managing_roles())
+        if managed is True:
+            return self.all()
+        drafts_seen = Q(published=True) | managed if managed else Q(published=True)
+        return self.filter(drafts_seen) if visible is True else self.filter(visible, drafts_seen)
+
+    def published(self):
+        """Offers published at least once: what régulateurs, counts and client systems see."""
+        return self.filter(published=True)
 
     def _in_scope_of(self, user, roles):
         condition = self._scope_condition(user, roles)
@@ -136,6 +148,37 @@ class OfferIdentifierSequence(models.Model):
         return f"{region}/{sequence.last_value}"
 
 
+class ModeleSaisieQuerySet(models.QuerySet):
+    def valid_for(self, categorie, champ=None):
+        """The active modèles for an EG of ``categorie`` (and an offer of ``champ``, when given)."""
+        modeles = self.filter(actif=True, categories=categorie)
+        return modeles.filter(champs=champ) if champ is not None else modeles
+
+
+class ModeleSaisie(models.Model):
+    """A modèle de saisie: the entry form an offer is created with, for some catégories d'établissement and
+    champs d'activité (the IG's ``ror-questionnaire-healthcareservice``: identifier, title, useContext catEG and
+    champAct). The offer keeps its identifiant; a modèle is withdrawn (``actif``), never deleted."""
+
+    identifiant = models.CharField("identifiant", max_length=50, unique=True, validators=[validate_name])
+    libelle = models.CharField("libellé", max_length=255, validators=[validate_name])
+    categories = models.ManyToManyField(
+        "nomenclatures.CategorieEtablissement", verbose_name="catégories d'établissement", related_name="+"
+    )
+    champs = models.ManyToManyField("nomenclatures.ChampActivite", verbose_name="champs d'activité", related_name="+")
+    actif = models.BooleanField("proposé à la création", default=True)
+
+    objects = ModeleSaisieQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "modèle de saisie"
+        verbose_name_plural = "modèles de saisie"
+        ordering = ["identifiant"]
+
+    def __str__(self):
+        return f"{self.identifiant} – {self.libelle}"
+
+
 @dataclass
 class PartEdits:
     """Rows of a part of an offer (its contacts, or their télécoms) to add, change and remove in one
@@ -172,7 +215,11 @@ class Offer(models.Model):
     )
     modele_saisie = models.CharField("modèle de saisie", max_length=50)
     unite_sensible = models.BooleanField("unité sensible", default=False)
-    identifiant = models.CharField("identifiant de l'offre", max_length=20, editable=False)
+    # Given on the first publication ("<region>/<n>"); an offer saved as a draft at its creation has none (NULL:
+    # the unique constraint holds for every published offer and lets drafts share "no identifiant").
+    identifiant = models.CharField("identifiant de l'offre", max_length=20, null=True, editable=False)  # noqa: DJ001
+    # False for an offer created as a draft and never published: only the managers of its EG see it.
+    published = models.BooleanField("publiée", default=True, db_default=True, editable=False)
     type_offre = models.ForeignKey(
         "nomenclatures.TypeOffre",
         verbose_name="type d'offre",
@@ -185,6 +232,7 @@ class Offer(models.Model):
         "nomenclatures.ModePriseEnCharge",
         verbose_name="mode de prise en charge",
         on_delete=models.PROTECT,
+        null=True,  # only while a new offer is a draft (offers_offer_published_complete)
         related_name="+",
     )
     activites = models.ManyToManyField(
@@ -250,9 +298,18 @@ class Offer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["identifiant"], name="offers_offer_identifiant_unique"),
             models.CheckConstraint(
-                condition=Q(identifiant__contains="/"),
+                condition=Q(identifiant__isnull=True) | Q(identifiant__contains="/"),
                 name="offers_offer_identifiant_format",
                 violation_error_message="L'identifiant de l'offre s'écrit « code région/numéro ».",
+            ),
+            models.CheckConstraint(
+                condition=Q(published=False, identifiant__isnull=True)
+                | Q(published=True, identifiant__isnull=False, mode_prise_en_charge__isnull=False),
+                name="offers_offer_published_complete",
+                violation_error_message=(
+                    "Une offre publiée a un identifiant et un mode de prise en charge ; un brouillon n'a pas "
+                    "d'identifiant."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(age_min__isnull=True) | Q(age_max__isnull=True) | Q(age_min__lte=F("age_max")),
@@ -278,15 +335,28 @@ class Offer(models.Model):
 
     def save(self, *args, update_fields=None, **kwargs):
         """Also set the département from the rattachement's EG (on a full save, or when it changes) and give
-        a new offer its identifier."""
+        a published offer its identifier."""
         if update_fields is None or "structure" in update_fields:
             eg = self.structure.etablissement_root()
             self.departement = eg.departement
             if update_fields is not None:
                 update_fields = [*update_fields, "departement"]
-            if not self.identifiant:
-                self.identifiant = OfferIdentifierSequence.next_identifiant(departements.region(eg.departement))
+        if self.published and not self.identifiant:
+            region = departements.region(self.departement or self.structure.etablissement_root().departement)
+            self.identifiant = OfferIdentifierSequence.next_identifiant(region)
+            if update_fields is not None:
+                update_fields = [*update_fields, "identifiant"]
         super().save(*args, update_fields=update_fields, **kwargs)
+
+    STATUS_BADGES = {Completeness.FINALISE: "success", Completeness.EN_COURS: "info", Completeness.A_FAIRE: "warning"}
+
+    @property
+    def status(self):
+        """(label, DSFR badge colour) of the structure's table: "Brouillon" for an offer never published, else
+        its stored completeness."""
+        if not self.published:
+            return "Brouillon", "new"
+        return self.get_completeness_display(), self.STATUS_BADGES[self.completeness]
 
     @property
     def is_closed(self):
@@ -337,19 +407,62 @@ class Offer(models.Model):
         """Attach the offer to ``target``, keeping everything else; see ``publish``."""
         return self.publish(user, {"structure": target}, base_version=base_version)
 
+    @classmethod
+    @transaction.atomic
+    def create(cls, user, structure, changes, publish=True):
+        """A new offer under ``structure`` from the creation page: ``changes`` holds the fields of the blocks
+        and the modèle de saisie, and "contacts"/"telecoms" PartEdits.
+
+        Published at once (``publish``: its identifiant from the region's sequence, a "Création" row in its
+        history), or kept as a draft that only the managers of its EG see, with no identifiant, until
+        ``publish`` is called on it. MoveRefused (French reason) when ``user`` may not create an offer there;
+        the rule is read under a lock of the structure's row.
+        """
+        target = Structure.objects.select_for_update().filter(pk=structure.pk).first()
+        if target is None:
+            raise MoveRefused("Cette structure n'existe plus.")
+        reason = MovePolicy(cls(structure=target), user).creation_refusal(target)
+        if reason:
+            raise MoveRefused(reason)
+        changes = dict(changes)
+        parts = {name: changes.pop(name) for name in PARTS if name in changes}
+        many = {name: changes.pop(name) for name in list(changes) if cls._meta.get_field(name).many_to_many}
+        if publish:
+            check_publishable(changes.get("mode_prise_en_charge"), many.get("activites"))
+        offer = cls(structure=target, published=publish, **changes)
+        offer.save()
+        for name, rows in many.items():
+            getattr(offer, name).set(rows)
+        for name, part in parts.items():
+            if part:
+                offer.apply_part(PARTS[name], part)
+        offer.after_write(user, [], first_publication=publish)
+        return offer
+
     @transaction.atomic
     def publish(self, user, changes, base_version=None, kind=None, undoes=None):
         """Apply ``changes`` ({field: value} for fields of the block forms, ``offers.forms.BLOCKS``) atomically
-        and bump the version: the only way a published offer changes (portal, admin, commands, undo).
+        and bump the version: the only way a published offer changes (portal, admin, commands, undo), and the
+        first publication of an offer created as a draft (its identifiant is given then).
 
         Locks the offer row, refuses a stale ``base_version`` (StaleOffer) and re-checks the move rules
         under the lock (MoveRefused). Writes the history: one row for the edited fields with their old and new
-        values, one for a move. A refusal changes nothing; changes equal to the published values publish
-        nothing.
+        values, one for a move ("Création" for a first publication). A refusal changes nothing; changes equal
+        to the published values publish nothing.
         """
+        return self.write(user, changes, base_version, publication=True, kind=kind, undoes=undoes)
+
+    @transaction.atomic
+    def save_draft(self, user, changes, base_version=None):
+        """Write ``changes`` into an offer created as a draft and never published: it stays unpublished, with no
+        history (the rules and the stale check of ``publish`` apply)."""
+        return self.write(user, changes, base_version, publication=False)
+
+    def write(self, user, changes, base_version, publication, kind=None, undoes=None):
         from offers.forms import field_label, publishable_fields
 
-        unknown = set(changes) - publishable_fields()
+        # The modèle de saisie is chosen while the offer is a creation's draft, then kept.
+        unknown = set(changes) - publishable_fields() - (set() if self.published else {"modele_saisie"})
         if unknown:
             raise ValueError(f"Not publishable through publish(): {sorted(unknown)}")
         # Lock the offer row alone: with a join, PostgreSQL re-checks the joined row after waiting for the
@@ -357,6 +470,9 @@ class Offer(models.Model):
         offer = Offer.objects.select_for_update(of=("self",)).get(pk=self.pk)
         if base_version is not None and offer.version != base_version:
             raise StaleOffer(offer)
+        if offer.published and not publication:
+            raise ValueError("A published offer changes through publish(), its drafts are OfferDraft rows.")
+        first_publication = publication and not offer.published
         policy = MovePolicy(offer, user)
         reason = policy.source_refusal()
         if reason:
@@ -371,7 +487,7 @@ class Offer(models.Model):
         many = {name for name in changes if Offer._meta.get_field(name).many_to_many}
         before = {name: offer.current_value(name) for name in changes}
         changed = [name for name, value in changes.items() if comparable(before[name]) != comparable(value)]
-        if not changed and not any(parts.values()):
+        if not changed and not any(parts.values()) and not first_publication:
             return offer
         source = offer.structure
         if "structure" in changed:
@@ -379,8 +495,12 @@ class Offer(models.Model):
         for name in changed:
             if name not in many:
                 setattr(offer, name, changes[name])
+        if first_publication:
+            check_publishable(offer.mode_prise_en_charge_id, changes.get("activites", offer.activites.all()))
+            offer.published = True
         offer.version += 1
-        offer.save(update_fields=[*(name for name in changed if name not in many), "version", "updated_at"])
+        fields = [name for name in changed if name not in many]
+        offer.save(update_fields=[*fields, "version", "updated_at", *(["published"] if first_publication else [])])
         for name in many & set(changed):
             getattr(offer, name).set(changes[name])
         edits = [
@@ -390,14 +510,46 @@ class Offer(models.Model):
         ]
         for name, part in parts.items():
             edits += offer.apply_part(PARTS[name], part) if part else []
-        if offer.unite_sensible:
-            offer.restrict_contacts()
-        from offers.completeness import refresh
-
-        refresh(Offer.objects.filter(pk=offer.pk))
-        offer.write_history(user, edits, source if "structure" in changed else None, kind=kind, undoes=undoes)
+        if publication:
+            moved_from = source if "structure" in changed and not first_publication else None
+            offer.after_write(user, edits, moved_from, kind=kind, undoes=undoes, first_publication=first_publication)
+        else:
+            offer.after_write(user, [], history=False)
         self.refresh_from_db()
         return offer
+
+    def after_write(self, user, edits, source=None, kind=None, undoes=None, first_publication=False, history=True):
+        """What every write ends with: a sensitive unit's contacts restricted, the stored completeness, the
+        history (a first publication is one "Création" row)."""
+        from offers.completeness import refresh
+
+        if self.unite_sensible:
+            self.restrict_contacts()
+        refresh(Offer.objects.filter(pk=self.pk))
+        if first_publication:
+            OfferEvent.objects.create(
+                offer=self,
+                author=user,
+                kind=OfferEvent.Kind.CREATE,
+                to_structure=self.structure,
+                to_label=self.structure.name,
+                version=self.version,
+            )
+        elif history:
+            self.write_history(user, edits, source, kind=kind, undoes=undoes)
+
+    @transaction.atomic
+    def discard_draft(self, user, base_version=None):
+        """ "Supprimer le brouillon" of an offer never published: the offer, its contacts and télécoms go."""
+        offer = Offer.objects.select_for_update(of=("self",)).get(pk=self.pk)
+        if offer.published:
+            raise ValueError("A published offer is closed, never deleted.")
+        if base_version is not None and offer.version != base_version:
+            raise StaleOffer(offer)
+        reason = MovePolicy(offer, user).source_refusal()
+        if reason:
+            raise MoveRefused(reason)
+        offer.delete()
 
     def apply_part(self, model, edits):
         """Write ``edits`` (PartEdits of Contact or Telecom rows of this offer) and return their history lines.
@@ -499,6 +651,7 @@ class OfferEvent(models.Model):
     """One published change of an offer: an edit (which fields) or a move (from → to), who and when."""
 
     class Kind(models.TextChoices):
+        CREATE = "creation", "Création"
         EDIT = "modification", "Modification"
         MOVE = "deplacement", "Déplacement"
         UNDO = "annulation", "Annulation de déplacement"
@@ -536,7 +689,9 @@ class OfferEvent(models.Model):
         indexes = [models.Index(fields=["offer", "-created_at"], name="offers_event_offer_date_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="modification") | (~Q(from_label="") & ~Q(to_label="")),
+                condition=Q(kind="modification")
+                | Q(kind="creation", from_label="") & ~Q(to_label="")
+                | (~Q(from_label="") & ~Q(to_label="")),
                 name="offers_offerevent_move_has_ends",
             )
         ]
@@ -553,6 +708,8 @@ class OfferEvent(models.Model):
             return f"Modifiée par {who} le {when:%d/%m/%Y à %H:%M} : {edits}"
         if self.kind == self.Kind.EDIT:
             return f"Modifiée ({', '.join(self.fields)}) par {who} le {when:%d/%m/%Y à %H:%M}"
+        if self.kind == self.Kind.CREATE:
+            return f"Créée dans « {self.to_label} » et publiée par {who} le {when:%d/%m/%Y à %H:%M}"
         verb = "Déplacée" if self.kind == self.Kind.MOVE else "Ramenée (annulation du déplacement)"
         return f"{verb} de « {self.from_label} » vers « {self.to_label} » par {who} le {when:%d/%m/%Y à %H:%M}"
 
@@ -584,6 +741,13 @@ class OfferDraft(models.Model):
     @property
     def is_stale(self):
         return self.base_version != self.offer.version
+
+
+def check_publishable(mode, activites):
+    """What the database cannot check on a first publication: a mode de prise en charge and an activité
+    (the forms say it in French first; this guards the other callers)."""
+    if mode is None or not list(activites or []):
+        raise ValidationError("Une offre publiée a un mode de prise en charge et au moins une activité opérationnelle.")
 
 
 def comparable(value):

@@ -118,6 +118,15 @@ class MovePolicy:
                 return Refusal(f"Vous n'êtes pas habilité(e) sur l'établissement « {destination.name} ».")
         return self.placement_refusal(target, ancestors, destination)
 
+    def creation_refusal(self, target, ancestors=None):
+        """Why the user may not create an offer under ``target`` (French), or None: the EG managed, then the
+        placement rules of a move's destination."""
+        if not self.manages(target.tree_id):
+            return Refusal(
+                f"Vous n'êtes pas habilité(e) à créer des offres dans « {self.etablissement(target.tree_id).name} »."
+            )
+        return self.placement_refusal(target, ancestors)
+
     def placement_refusal(self, target, ancestors=None, destination=None):
         """The rules on the target alone (also for a new offer): open, and of a kind the EG's domain allows."""
         destination = destination or self.etablissement(target.tree_id)

@@ -12,5 +12,8 @@ urlpatterns = [
     path("offres/<id:pk>/contacts/<id:contact_pk>/supprimer/", views.contact_delete, name="contact_delete"),
     path("offres/<id:pk>/brouillon/publier/", views.draft_publish, name="draft_publish"),
     path("offres/<id:pk>/brouillon/supprimer/", views.draft_delete, name="draft_delete"),
+    path("structures/<id:pk>/creer-une-offre/", views.offer_create, name="offer_create"),
+    path("offres/<id:pk>/saisie/", views.offer_creation, name="offer_creation"),
+    path("offres/<id:pk>/saisie/supprimer/", views.creation_delete, name="creation_delete"),
     path("offres/<id:pk>/deplacements/<id:event_pk>/annuler/", views.move_undo, name="move_undo"),
 ]

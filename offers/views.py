@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Window
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -12,7 +12,16 @@ from django.views.decorators.http import require_POST
 from nomenclatures import cache
 from offers import completeness
 from offers.drafts import annotate_differences, block_values, save_block, validated_changes
-from offers.forms import BLOCK_PAGES, REOPENING, ClosingForm, ContactForm, GeneralForm, TelecomFormSet
+from offers.forms import (
+    BLOCK_PAGES,
+    REOPENING,
+    CharacteristicsForm,
+    ClosingForm,
+    ContactForm,
+    CreationForm,
+    GeneralForm,
+    TelecomFormSet,
+)
 from offers.models import Contact, MoveRefused, Offer, OfferEvent, PartEdits, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
@@ -54,6 +63,9 @@ def offer_detail(request, pk):
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:
         undo = {"event": latest_move, "refusal": offer.undo_refusal_reason(request.user, latest_move, latest_move)}
+    unpublished = not offer.published
+    if unpublished:
+        offer.can_manage = False  # an offer never published is changed on its creation page only
     drafts = list(offer.drafts.select_related("author").order_by("-updated_at")) if offer.can_manage else []
     for draft in drafts:
         draft.offer = offer
@@ -72,6 +84,7 @@ def offer_detail(request, pk):
         "events": events,
         "undo": undo,
         "drafts": drafts,
+        "unpublished": unpublished,
     }
     return render_page(request, "offers/offer_detail.html", context)
 
@@ -91,17 +104,23 @@ class ReadOnlyOffer(PermissionDenied):
         self.offer = offer
 
 
-def managed_offer(request, pk):
-    """The offer, if the user may change it; one they may only read is a 403, anything else a 404."""
+def managed_offer(request, pk, published=True):
+    """The offer, if the user may change it; one they may only read is a 403, anything else a 404.
+
+    ``published``: the pages of a published offer, or (False) those of an offer created as a draft and never
+    published, which are the creation page's; the other kind is a 404 there."""
     offer = (
         Offer.objects.managed_by(request.user)
         .select_related("structure")
         .defer(*Structure.detail_fields("structure__"))
-        .filter(pk=pk)
+        .filter(pk=pk, published=published)
         .first()
     )
     if offer is None:
-        raise ReadOnlyOffer(get_object_or_404(Offer.objects.visible_to(request.user).only("pk", "nom"), pk=pk))
+        readable = Offer.objects.visible_to(request.user).only("pk", "nom", "published").filter(pk=pk).first()
+        if readable is None or readable.published != published:
+            raise Http404("Offre inconnue, hors de votre périmètre, ou pas encore publiée.")
+        raise ReadOnlyOffer(readable)
     return cache.attach([offer], "champ_activite")[0]
 
 
@@ -569,3 +588,136 @@ def picker_search(policy, query):
         if policy.refusal(node, ancestors) is None:
             results.append({"node": node, "path": " › ".join(a.name for a in [*ancestors, node])})
     return results, too_many
+
+
+# --- creating an offer --------------------------------------------------------------------------------------
+
+
+def offer_create(request, pk):
+    """ "Créer une offre" on the page of structure ``pk``: 404 outside the user's scope, 403 for a structure they
+    only read; a structure where no offer may be created (the placement rules) says why."""
+    node = get_object_or_404(Structure.objects.visible_to(request.user).only(*Structure.OUTLINE_FIELDS), pk=pk)
+    return creation_page(request, node)
+
+
+def offer_creation(request, pk):
+    """The creation page again, for an offer saved as a draft at its creation ("Reprendre la saisie")."""
+    offer = managed_offer(request, pk, published=False)
+    return creation_page(request, offer.structure, offer)
+
+
+def creation_page(request, node, offer=None):
+    """The general block with the modèle de saisie, the characteristics and a first contact on one page.
+    "Publier" publishes the offer (its identifiant is given then); "Enregistrer le brouillon" keeps it
+    unpublished, seen by the EG's managers only, where a field left empty is allowed."""
+    ancestors = node.outline_path(include_self=False)
+    eg = node if node.is_etablissement else ancestors[0]
+    cache.attach([eg], "categorie")
+    new_offer = offer or Offer(structure=node)
+    policy = MovePolicy(new_offer, request.user)
+    managed = policy.manages(eg.tree_id)
+    policy.remember([eg], {eg.tree_id} if managed else set())
+    if not managed:
+        raise PermissionDenied("Vous pouvez consulter cette structure, mais pas y créer d'offre.")
+    refusal = policy.creation_refusal(node, ancestors)
+    if refusal:
+        messages.error(request, f"Aucune offre ne peut être créée ici : {refusal}")
+        return redirect("structure_detail", pk=node.pk)
+    contact = (offer.contacts.first() if offer else None) or Contact()
+    action = request.POST.get("action") if request.method == "POST" else None
+    data = request.POST if request.method == "POST" else None
+    initial = CreationForm.raw_values(offer) | CharacteristicsForm.raw_values(offer) if offer else {}
+    initial["version"] = offer.version if offer else None
+    forms = {
+        "general": CreationForm(data, initial=initial, offer=new_offer, policy=policy, categorie=eg.categorie),
+        "characteristics": CharacteristicsForm(data, initial=initial, offer=new_offer, partial=action == "brouillon"),
+    }
+    for form in forms.values():
+        form.fields["version"].required = offer is not None  # a new offer has none yet
+    level = {"confidentialite": Offer.RESTRICTED_LEVEL} if offer and offer.unite_sensible else {}
+    contact_form = ContactForm(data, instance=contact, prefix="contact", initial=level if contact.pk is None else {})
+    telecoms = TelecomFormSet(data, instance=contact, prefix="telecoms", form_kwargs={"initial": level})
+    errors = []
+    if request.method == "POST":
+        # A first contact is optional: checked when the user filled some of it (or it exists).
+        contact_given = contact.pk is not None or contact_form.has_changed() or any(f.has_changed() for f in telecoms)
+        # Every form validated, so that the page lists all the errors at once.
+        checked = [*forms.values(), *([contact_form, telecoms] if contact_given else [])]
+        valid = all([form.is_valid() for form in checked])  # noqa: C419 (not short-circuited)
+        if action not in ("brouillon", "publier"):
+            errors.append(INCOMPLETE)
+        elif valid:
+            changes = forms["general"].changes | forms["characteristics"].changes
+            if contact_given:
+                if contact.pk is None:
+                    changes["contacts"] = PartEdits(added=[contact_form.instance])
+                elif contact_form.changed_data:
+                    changes["contacts"] = PartEdits(changed=[(contact_form.instance, contact_form.changed_data)])
+                changes["telecoms"] = PartEdits.from_formset(telecoms)
+            publish = action == "publier"
+            version = forms["general"].cleaned_data.get("version")
+            try:
+                if offer is None:
+                    offer = Offer.create(request.user, node, changes, publish=publish)
+                elif publish:
+                    offer.publish(request.user, changes, base_version=version)
+                else:
+                    offer.save_draft(request.user, changes, base_version=version)
+            except (StaleOffer, MoveRefused, ValidationError) as error:
+                errors.extend(error.messages if isinstance(error, ValidationError) else [str(error)])
+            except Offer.DoesNotExist:
+                raise Http404("Offre supprimée entre-temps.") from None
+            else:
+                if publish:
+                    messages.success(request, f"Offre publiée, identifiant {offer.identifiant}.")
+                else:
+                    messages.success(
+                        request,
+                        "Brouillon enregistré : l'offre n'est pas publiée, seuls les gestionnaires de "
+                        "l'établissement la voient.",
+                    )
+                return redirect("offer_detail", pk=offer.pk)
+    title = f"Reprendre la saisie de l'offre {offer.nom}" if offer else "Créer une offre"
+    context = {
+        "page_title": title,
+        "title": title,
+        "breadcrumb": structure_crumbs([*ancestors, node], (title, None)),
+        "node": node,
+        "offer": offer,
+        "forms": forms,
+        "form": forms["general"],
+        "characteristics": forms["characteristics"],
+        "contact_form": contact_form,
+        "formset": telecoms,
+        "errors": errors,
+        "action_url": reverse("offer_creation", args=[offer.pk]) if offer else reverse("offer_create", args=[node.pk]),
+    }
+    return render_page(request, "offers/offer_create.html", context)
+
+
+def creation_delete(request, pk):
+    """ "Supprimer le brouillon" of an offer never published: a confirmation page, then the deletion (POST)."""
+    offer = managed_offer(request, pk, published=False)
+    if request.method == "POST":
+        version = parse_id(request.POST.get("version"))
+        if version is None:
+            messages.error(request, f"Le brouillon n'a pas été supprimé : {INCOMPLETE}")
+            return redirect("offer_detail", pk=offer.pk)
+        try:
+            offer.discard_draft(request.user, base_version=version)
+        except (StaleOffer, MoveRefused) as error:
+            messages.error(request, f"Le brouillon n'a pas été supprimé : {error}")
+            return redirect("offer_detail", pk=offer.pk)
+        except Offer.DoesNotExist:
+            raise Http404("Offre supprimée entre-temps.") from None
+        messages.success(request, f"Brouillon « {offer.nom} » supprimé.")
+        return redirect("structure_detail", pk=offer.structure_id)
+    path = offer.structure.outline_path()
+    title = f"Supprimer le brouillon {offer.nom}"
+    context = {
+        "page_title": title,
+        "breadcrumb": offer_crumbs(offer, path, ("Supprimer le brouillon", None)),
+        "offer": offer,
+        "contacts": list(offer.contacts.all()),
+    }
+    return render_page(request, "offers/creation_delete.html", context)

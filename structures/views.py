@@ -6,6 +6,7 @@ from django.urls import reverse
 from nomenclatures import cache
 from offers import completeness
 from offers.models import Offer
+from offers.moves import MovePolicy
 from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
 from structures.forms import EtablissementFilterForm
@@ -51,7 +52,8 @@ def offers_per_tree():
     skips no row (with an OFFSET, it would be computed for every row skipped too).
     """
     per_tree = (
-        Offer.objects.filter(structure__tree_id=OuterRef("tree_id"))
+        Offer.objects.published()
+        .filter(structure__tree_id=OuterRef("tree_id"))
         .order_by()
         .values("structure__tree_id")
         .annotate(n=Count("pk"))
@@ -63,7 +65,8 @@ def offers_per_tree():
 def offers_per_tree_where(condition):
     """Number of offers of an EG row's tree meeting ``condition`` (computed for the page's rows only)."""
     per_tree = (
-        Offer.objects.filter(condition, structure__tree_id=OuterRef("tree_id"))
+        Offer.objects.published()
+        .filter(condition, structure__tree_id=OuterRef("tree_id"))
         .order_by()
         .values("structure__tree_id")
         .annotate(n=Count("pk"))
@@ -125,19 +128,29 @@ def entite_juridique_list(request):
 
 def structure_detail(request, pk):
     node = get_object_or_404(Structure.objects.visible_to(request.user).select_related("entite_juridique"), pk=pk)
-    cache.attach([node], "categorie")
     ancestors = node.outline_path(include_self=False)
+    cache.attach([node, *ancestors[:1]], "categorie")
+    etablissement = node if node.is_etablissement else ancestors[0]
     children = list(node.children.only(*Structure.OUTLINE_FIELDS).order_by("lft"))
-    offers = list(node.offers.only("pk", "nom", "closed_on", "structure_id").order_by("nom", "pk"))
+    # Who manages the EG also sees its offers never published (creation drafts), and may create one here.
+    policy = MovePolicy(Offer(structure=node), request.user)
+    policy.remember([etablissement], {node.tree_id} if policy.manages(node.tree_id) else set())
+    rows = node.offers.only("pk", "nom", "closed_on", "structure_id", "published", "completeness")
+    rows = rows if policy.manages(node.tree_id) else rows.filter(published=True)
+    offers = list(rows.order_by("nom", "pk"))
     # The EG page: how many of its open offers are in each completeness status (one query).
     statuses = (
-        completeness.counts(Offer.objects.filter(structure__tree_id=node.tree_id)) if node.is_etablissement else None
+        completeness.counts(Offer.objects.published().filter(structure__tree_id=node.tree_id))
+        if node.is_etablissement
+        else None
     )
+    creation_refusal = policy.creation_refusal(node, ancestors) if policy.manages(node.tree_id) else None
     context = {
         "page_title": node.name,
         "breadcrumb": structure_crumbs(ancestors, (node.name, None)),
         "node": node,
-        "etablissement": node if node.is_etablissement else ancestors[0],
+        "etablissement": etablissement,
+        "can_create_offer": policy.manages(node.tree_id) and creation_refusal is None,
         "children": children,
         "offers": offers,
         "statuses": statuses,

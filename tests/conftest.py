@@ -29,8 +29,10 @@ def cold_nomenclature_cache():
 def nomenclatures(transactional_db):
     """Transactional tests flush every table after them, data migrations included: load the NOS again."""
     from nomenclatures.loading import load_all
+    from offers.modeles import load_modeles
 
     load_all()
+    load_modeles()
 
 
 @pytest.fixture

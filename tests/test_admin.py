@@ -1,5 +1,7 @@
 """The Django admin for référents: territory scoping, lazy tree, read-only nomenclatures."""
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -443,3 +445,61 @@ def test_a_contact_deleted_in_the_admin_is_a_publication_of_its_offer(referent):
     assert usic.events.get().changes == [
         ["Contact « Cadre de santé de l'USIC »", "Cadre de santé de l'USIC", "supprimé"]
     ]
+
+
+def test_a_new_offer_in_the_admin_takes_a_modele_of_its_categorie_and_champ_and_records_its_creation(referent):
+    uf = Structure.objects.get(name="Cardiologie médicale - USIC")
+    data = {
+        "nom": "Nouvelle offre", "champ_activite": "01", "mode_prise_en_charge": "28", "activites": ["013"],
+        "structure": uf.pk, "contacts-TOTAL_FORMS": "0", "contacts-INITIAL_FORMS": "0",
+    }  # fmt: skip
+
+    for modele in ("040/01", "020/01", "inventé"):
+        refused = referent.post(reverse("admin:offers_offer_add"), data | {"modele_saisie": modele})
+        assert f"Le modèle de saisie « {modele} » n'existe pas ou ne s'applique pas" in unescape(refused.text)
+    referent.post(reverse("admin:offers_offer_add"), data | {"modele_saisie": "261/01"})
+
+    offer = Offer.objects.get(nom="Nouvelle offre")
+    assert (offer.published, offer.modele_saisie, offer.identifiant.split("/")[0]) == (True, "261/01", "76")
+    assert list(offer.events.values_list("kind", flat=True)) == ["creation"]
+
+
+def test_an_offer_never_published_is_read_only_in_the_admin(referent):
+    usic = Offer.objects.get(nom="Unité de Soins Intensifs Cardiologie (USIC)")
+    draft = Offer.objects.create(
+        structure=usic.structure, nom="Brouillon", champ_activite_id="01", modele_saisie="260/01", published=False
+    )
+    contact = draft.contacts.create(nom="Secrétariat", confidentialite_id="2")
+
+    page = referent.get(change_url(draft))
+    posted = referent.post(change_url(draft), {"nom": "Changé"})
+    contact_post = referent.post(change_url(contact), {"nom": "Changé", "confidentialite": "2"})
+
+    assert page.status_code == 200 and 'name="nom"' not in page.text
+    assert posted.status_code == 403 and contact_post.status_code == 403
+    draft.refresh_from_db()
+    assert (draft.nom, draft.published, draft.contacts.get().nom) == ("Brouillon", False, "Secrétariat")
+
+
+def test_a_referent_adds_and_changes_a_modele_de_saisie_as_the_pages_render_it(referent):
+    add = referent.get(reverse("admin:offers_modelesaisie_add")).text
+    data = form_data(add, "modelesaisie_form", identifiant=["270/01"], libelle=["Unité d'hospitalisation à domicile"])
+    data |= {"champs": ["01"], "categories": ["365", "101"], "actif": ["on"]}
+
+    assert referent.post(reverse("admin:offers_modelesaisie_add"), data).status_code == 302
+
+    from nomenclatures.models import CategorieEtablissement
+    from offers.models import ModeleSaisie
+
+    modele = ModeleSaisie.objects.get(identifiant="270/01")
+    assert set(modele.categories.values_list("pk", flat=True)) == {"365", "101"}
+    change = referent.get(change_url(modele)).text
+    data = form_data(change, "modelesaisie_form")
+    data.pop("actif", None)  # unchecked: withdrawn from creation
+    assert referent.post(change_url(modele), data).status_code == 302
+    modele.refresh_from_db()
+    assert (modele.identifiant, modele.actif) == ("270/01", False)
+    assert not ModeleSaisie.objects.valid_for(CategorieEtablissement.objects.get(pk="365"), "01").filter(pk=modele.pk)
+    assert (
+        referent.post(reverse("admin:offers_modelesaisie_delete", args=[modele.pk]), {"post": "yes"}).status_code == 403
+    )

@@ -204,3 +204,34 @@ def test_concurrent_admin_saves_of_one_offer_keep_exactly_one(tree):
     offer.refresh_from_db()
     assert offer.version == 2
     assert OfferEvent.objects.filter(offer=offer).count() == 1
+
+
+def test_twenty_concurrent_creations_get_twenty_distinct_identifiants(tree):
+    from nomenclatures.models import ActiviteOperationnelle, ChampActivite, ModePriseEnCharge
+
+    _eg, _service, ufs, user = tree
+    values = {
+        "champ_activite": ChampActivite.objects.get(pk="01"),
+        "modele_saisie": "260/01",
+        "mode_prise_en_charge": ModePriseEnCharge.objects.get(pk="32"),
+        "activites": [ActiviteOperationnelle.objects.get(pk="013")],
+    }
+
+    # Half of them published at once, half saved as drafts then published: both take the region's sequence.
+    def create(n):
+        def run():
+            if n % 2:
+                return Offer.create(user, ufs[n % 8], values | {"nom": f"Offre {n}"})
+            draft = Offer.create(user, ufs[n % 8], values | {"nom": f"Offre {n}"}, publish=False)
+            return draft.publish(user, {}, base_version=draft.version)
+
+        return run
+
+    results = run_in_threads([create(n) for n in range(20)])
+
+    assert all(isinstance(r, Offer) for r in results), results
+    identifiants = list(Offer.objects.values_list("identifiant", flat=True))
+    assert len(identifiants) == len(set(identifiants)) == 20
+    numbers = sorted(int(identifiant.split("/")[1]) for identifiant in identifiants)
+    assert numbers == list(range(numbers[0], numbers[0] + 20))  # none lost, none given twice
+    assert OfferEvent.objects.filter(kind="creation").count() == 20

@@ -96,10 +96,18 @@ class World:
             to_label="Après",
             version=self.offer.version,
         )
+        # An offer created as a draft (its creation page, "Supprimer le brouillon"), with a contact.
+        self.new_offer = Offer.objects.create(
+            structure=self.offer.structure, nom="Nouvelle offre", champ_activite_id="01", modele_saisie="260/01",
+            published=False,
+        )  # fmt: skip
+        self.new_offer.contacts.create(nom="Secrétariat", confidentialite_id="2")
 
     def real_values(self, route):
+        pk = self.offer.structure_id if route.startswith("structures/") else self.offer.pk
+        pk = self.new_offer.pk if "/saisie/" in route else pk
         values = {
-            "pk": str(self.offer.structure_id if route.startswith("structures/") else self.offer.pk),
+            "pk": str(pk),
             "event_pk": str(self.event.pk),
             "contact_pk": str(self.offer.contacts.order_by("pk").values_list("pk", flat=True).first()),
             "slug": "caracteristiques",

@@ -119,3 +119,30 @@
   setUp(document);
   document.addEventListener("htmx:afterSettle", function (event) { setUp(event.detail.target); });
 })();
+
+// "Créer une offre": the modèles de saisie of the chosen champ d'activité only (each option lists its champs in
+// data-champs); the only one left is chosen. Without JavaScript every modèle is listed and the server checks.
+(function () {
+  function setUp(root) {
+    root.querySelectorAll("[data-modeles] select").forEach(function (select) {
+      var champ = select.form && select.form.querySelector("select[name=champ_activite]");
+      if (!champ) return;
+      function filter() {
+        var fitting = [];
+        Array.prototype.forEach.call(select.options, function (option) {
+          if (!option.value) return;
+          var fits = !champ.value || (option.getAttribute("data-champs") || "").split(" ").indexOf(champ.value) !== -1;
+          option.hidden = !fits;
+          option.disabled = !fits;
+          if (fits) fitting.push(option);
+        });
+        if (select.selectedOptions.length && select.selectedOptions[0].disabled) select.value = "";
+        if (champ.value && fitting.length === 1) select.value = fitting[0].value;
+      }
+      champ.addEventListener("change", filter);
+      filter();
+    });
+  }
+  setUp(document);
+  document.addEventListener("htmx:afterSettle", function (event) { setUp(event.detail.target); });
+})();

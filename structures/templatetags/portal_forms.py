@@ -1,6 +1,7 @@
 """Form fields in the DSFR markup (templates/includes/field.html)."""
 
 from django import template
+from django.forms.utils import flatatt
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -16,11 +17,18 @@ def select_options(field):
     """
     current = field.value()
     current = "" if current is None else str(current)
+    # A widget may give some options attributes of their own ({value: {name: value}}).
+    option_attrs = getattr(field.field.widget, "option_attrs", {})
     return format_html_join(
         "",
-        '<option value="{}"{}>{}</option>',
+        '<option value="{}"{}{}>{}</option>',
         (
-            (value, mark_safe(" selected") if str(value) == current else "", label)
+            (
+                value,
+                flatatt(option_attrs.get(str(value), {})),
+                mark_safe(" selected") if str(value) == current else "",
+                label,
+            )
             for value, label in field.field.choices
         ),
     )

@@ -23,7 +23,14 @@ def portal_pages():
     offer = Offer.objects.get(nom=USIC)
     eg = Structure.objects.get(finess_et="810000224")
     moved = Offer.objects.get(nom="Hôpital de jour de cardiologie")
-    moved.move(User.objects.get(username="gestionnaire"), Structure.objects.get(name="HC Cardiologie"))
+    gestionnaire = User.objects.get(username="gestionnaire")
+    moved.move(gestionnaire, Structure.objects.get(name="HC Cardiologie"))
+    draft = Offer.create(
+        gestionnaire,
+        offer.structure,
+        {"nom": "Offre en brouillon", "champ_activite": offer.champ_activite, "modele_saisie": "260/01"},
+        publish=False,
+    )
     return [
         f"/offres/{moved.pk}/deplacements/{moved.latest_move().pk}/annuler/",
         "/",
@@ -42,6 +49,10 @@ def portal_pages():
         f"/offres/{offer.pk}/contacts/{offer.contacts.order_by('pk').first().pk}/supprimer/",
         f"/offres/{offer.pk}/rattachement/?noeud={offer.structure_id}",
         f"/offres/{offer.pk}/rattachement/?noeud=racine",
+        f"/structures/{offer.structure_id}/creer-une-offre/",
+        f"/offres/{draft.pk}/",
+        f"/offres/{draft.pk}/saisie/",
+        f"/offres/{draft.pk}/saisie/supprimer/",
         "/structures/999999/",  # the 404 page
         "/mot-de-passe/",
         *FOOTER_PAGES,
@@ -56,6 +67,7 @@ def admin_pages():
         "/admin/offers/offer/",
         f"/admin/offers/offer/{offer.pk}/change/",
         "/admin/accounts/user/",
+        "/admin/offers/modelesaisie/add/",
     ]
 
 

@@ -571,11 +571,12 @@ PAGE_QUERIES = {
     "liste EG, recherche": 7,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
-    "eg": 7,  # with the completeness counts of its offers
-    "pole": 7,
-    "uf": 7,
+    "eg": 8,  # with the completeness counts of its offers; and whether the user manages the EG (drafts, creation)
+    "pole": 8,
+    "uf": 8,
     "offer": 10,
     "offer, caractéristiques": 13,  # its five lists of choices and its two many-to-many included
+    "créer une offre": 19,  # eleven lists of choices (nomenclatures, modèles de saisie) among them
 }
 
 
@@ -596,6 +597,7 @@ def test_pages_run_the_same_number_of_queries_at_every_size(client, sized, djang
         "uf": reverse("structure_detail", args=[uf.pk]),
         "offer": reverse("offer_detail", args=[uf.offers.first().pk]),
         "offer, caractéristiques": reverse("offer_block_edit", args=[uf.offers.first().pk, "caracteristiques"]),
+        "créer une offre": reverse("offer_create", args=[uf.pk]),
     }
     client.force_login(user)
     client.get(urls[page])  # the session's first request of the minute records its activity

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Habilitation
 from nomenclatures.loading import load_all
 from offers.completeness import refresh
+from offers.modeles import load_modeles
 from offers.models import Contact, Offer, Telecom
 from structures.finess import FinessImport
 from structures.models import Structure
@@ -155,7 +156,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            load_all()  # already loaded by the migrations; again here after a flush (e.g. browser tests)
+            # Already loaded by the migrations; again here after a flush (e.g. browser tests).
+            load_all()
+            load_modeles()
         for path in FINESS_FILES:
             report = FinessImport(path).run()
             self.stdout.write(
