@@ -576,6 +576,9 @@ PAGE_QUERIES = {
     "uf": 8,
     "offer": 10,
     "offer, caractéristiques": 13,  # its five lists of choices and its two many-to-many included
+    "offer, informations générales": 10,
+    "offer, fermeture": 7,
+    "offer, ajouter un contact": 10,
     "créer une offre": 19,  # eleven lists of choices (nomenclatures, modèles de saisie) among them
 }
 
@@ -597,6 +600,9 @@ def test_pages_run_the_same_number_of_queries_at_every_size(client, sized, djang
         "uf": reverse("structure_detail", args=[uf.pk]),
         "offer": reverse("offer_detail", args=[uf.offers.first().pk]),
         "offer, caractéristiques": reverse("offer_block_edit", args=[uf.offers.first().pk, "caracteristiques"]),
+        "offer, informations générales": reverse("offer_edit", args=[uf.offers.first().pk]),
+        "offer, fermeture": reverse("offer_block_edit", args=[uf.offers.first().pk, "fermeture"]),
+        "offer, ajouter un contact": reverse("contact_add", args=[uf.offers.first().pk]),
         "créer une offre": reverse("offer_create", args=[uf.pk]),
     }
     client.force_login(user)
