@@ -457,6 +457,15 @@ TelecomFormSet = forms.inlineformset_factory(
 )  # fmt: skip
 
 
+def contact_forms(data, contact, offer, prefix=None):
+    """A contact's form and its télécoms' formset (bound to ``data``, or empty); a sensitive unit's new contact
+    and new télécoms are offered "Visible régulation et gestion de crise" first."""
+    level = {"confidentialite": Offer.RESTRICTED_LEVEL} if offer is not None and offer.unite_sensible else {}
+    form = ContactForm(data, instance=contact, prefix=prefix, initial=level if contact.pk is None else {})
+    formset = TelecomFormSet(data, instance=contact, prefix="telecoms", form_kwargs={"initial": level})
+    return form, formset
+
+
 PART_FORMS = {Contact: ContactForm, Telecom: TelecomForm}
 
 

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Window
@@ -11,16 +13,28 @@ from django.views.decorators.http import require_POST
 
 from nomenclatures import cache
 from offers import completeness
-from offers.drafts import annotate_differences, block_values, save_block, validated_changes
+from offers.drafts import (
+    CONTACTS,
+    NEW_CONTACT,
+    annotate_differences,
+    block_values,
+    bound_contact_forms,
+    contact_entries,
+    new_contact_key,
+    remove_contact,
+    save_block,
+    save_contact,
+    submitted_contact,
+    validated_changes,
+)
 from offers.forms import (
     BLOCK_PAGES,
     REOPENING,
     CharacteristicsForm,
     ClosingForm,
-    ContactForm,
     CreationForm,
     GeneralForm,
-    TelecomFormSet,
+    contact_forms,
 )
 from offers.models import Contact, MoveRefused, Offer, OfferEvent, PartEdits, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
@@ -260,25 +274,16 @@ def publish_with_draft(request, offer, policy, own_draft, form):
     """ "Publier" on a block: the whole draft is published, this block as submitted and the other blocks as
     drafted, each validated again by its form. True when published; otherwise the reason is on ``form``."""
     data = (own_draft.data if own_draft else {}) | {form.block: form.draft_values()}
-    changes, errors = validated_changes(offer, policy, data, form.cleaned_data["version"])
-    for error in errors:
-        form.add_error(None, f"Votre brouillon ne peut pas être publié : {error}")
-    if errors:
-        return False
-    try:
-        offer.publish(request.user, changes, base_version=form.cleaned_data["version"])
-    except StaleOffer as error:
+    published, problems = publish_draft(request, offer, policy, data, form.cleaned_data["version"])
+    if published:
+        messages.success(request, "Offre publiée.")
+        return True
+    if problems.stale:
         save_block(offer, request.user, form)
-        form.add_error(None, f"{error} Elles sont conservées dans votre brouillon.")
-        return False
-    except MoveRefused as error:
-        form.add_error("structure" if "structure" in form.fields else None, str(error))
-        return False
-    except Offer.DoesNotExist:
-        raise Http404("Offre supprimée entre-temps.") from None
-    offer.drafts.filter(author=request.user).delete()
-    messages.success(request, "Offre publiée.")
-    return True
+    field = "structure" if problems.move and "structure" in form.fields else None
+    for message in problems.messages:
+        form.add_error(field, message)
+    return False
 
 
 def offer_block_edit(request, pk, slug):
@@ -331,39 +336,50 @@ def reopen(request, offer):
 
 
 def contact_edit(request, pk, contact_pk=None):
-    """ "Ajouter un contact" / "Modifier" a contact, with its télécoms (one row more than it has, for another):
-    published at once, through ``Offer.publish``."""
+    """ "Ajouter un contact" / "Modifier" a contact, with its télécoms (one row more than it has, for another).
+
+    As every block: "Enregistrer le brouillon" keeps the page's submission in the user's draft (a new contact
+    under a key "nouveau-<n>", resumed with ``?brouillon=<key>``), "Publier" publishes the whole draft with it
+    (``Offer.publish``); the page starts from the draft when it holds this contact."""
     offer = managed_offer(request, pk)
+    policy = MovePolicy(offer, request.user)
     contact = get_object_or_404(offer.contacts, pk=contact_pk) if contact_pk is not None else Contact(offer=offer)
     adding = contact.pk is None
-    # A sensitive unit's contacts are all "Visible régulation et gestion de crise": offered first.
-    level = {"confidentialite": Offer.RESTRICTED_LEVEL} if offer.unite_sensible else {}
-    data = request.POST if request.method == "POST" else None
-    form = ContactForm(data, instance=contact, initial=level if adding else {})
-    formset = TelecomFormSet(data, instance=contact, prefix="telecoms", form_kwargs={"initial": level})
+    own_draft = offer.drafts.filter(author=request.user).first()
+    entries = contact_entries(own_draft)
+    requested = request.POST.get("brouillon") if request.method == "POST" else request.GET.get("brouillon")
+    if not adding:
+        key = str(contact.pk)
+    elif isinstance(requested, str) and NEW_CONTACT.fullmatch(requested) and requested in entries:
+        key = requested
+    else:
+        key = new_contact_key(own_draft)
+    entry = entries.get(key)
     errors = []
     if request.method == "POST":
+        form, formset = contact_forms(request.POST, contact, offer)
         version = parse_id(request.POST.get("version"))
-        if request.POST.get("action") != "publier" or version is None:
+        action = request.POST.get("action")
+        if action not in ("brouillon", "publier") or version is None:
             errors.append(INCOMPLETE)
         elif form.is_valid() and formset.is_valid():
-            if adding:
-                contacts = PartEdits(added=[form.instance])
-            else:
-                contacts = PartEdits(changed=[(form.instance, form.changed_data)] if form.changed_data else [])
-            try:
-                offer.publish(
-                    request.user,
-                    {"contacts": contacts, "telecoms": PartEdits.from_formset(formset)},
-                    base_version=version,
-                )
-            except StaleOffer as error:
-                errors.append(str(error))
-            except Offer.DoesNotExist:
-                raise Http404("Offre supprimée entre-temps.") from None
-            else:
+            if action == "brouillon":
+                save_contact(offer, request.user, key, request.POST, version)
+                messages.success(request, "Brouillon enregistré : l'offre publiée reste inchangée.")
+                return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
+            submitted = submitted_contact(request.POST)
+            data = (own_draft.data if own_draft else {}) | {CONTACTS: entries | {key: submitted}}
+            published, problems = publish_draft(request, offer, policy, data, version)
+            if published:
                 messages.success(request, f"Contact « {form.instance.nom} » publié.")
                 return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
+            if problems.stale:
+                save_contact(offer, request.user, key, request.POST, version)
+            errors += problems.messages
+    elif entry is not None and isinstance(entry.get("post"), dict):
+        form, formset = bound_contact_forms(entry, contact, offer)
+    else:
+        form, formset = contact_forms(None, contact, offer)
     path = offer.structure.outline_path()
     title = "Ajouter un contact" if adding else f"Modifier le contact {contact.nom}"
     context = {
@@ -372,31 +388,64 @@ def contact_edit(request, pk, contact_pk=None):
         "offer": offer,
         "contact": contact,
         "adding": adding,
+        "draft_key": key,
+        "removed_in_draft": bool(entry and entry.get("removed")),
         "title": title,
         "form": form,
         "formset": formset,
         "errors": errors,
-    }
+    } | draft_context(offer, own_draft if entry is not None else None)
     return render_page(request, "offers/contact_edit.html", context)
 
 
+@dataclass
+class PublishProblems:
+    messages: list
+    stale: bool = False  # the offer was published meanwhile: the caller keeps the submission in the draft
+    move: bool = False  # the move rules refused the rattachement
+
+
+def publish_draft(request, offer, policy, data, base_version):
+    """Publish ``data`` (the user's draft, one block as just submitted), every block validated again by its form.
+    (True, None) when published (the draft is then deleted), else (False, PublishProblems)."""
+    changes, errors = validated_changes(offer, policy, data, base_version)
+    if errors:
+        return False, PublishProblems([f"Votre brouillon ne peut pas être publié : {error}" for error in errors])
+    try:
+        offer.publish(request.user, changes, base_version=base_version)
+    except StaleOffer as error:
+        return False, PublishProblems([f"{error} Elles sont conservées dans votre brouillon."], stale=True)
+    except MoveRefused as error:
+        return False, PublishProblems([str(error)], move=True)
+    except Offer.DoesNotExist:
+        raise Http404("Offre supprimée entre-temps.") from None
+    offer.drafts.filter(author=request.user).delete()
+    return True, None
+
+
 def contact_delete(request, pk, contact_pk):
-    """ "Supprimer" a contact: a confirmation page (GET), then the publication without it (POST)."""
+    """ "Supprimer" a contact: a confirmation page (GET), then its removal kept in the user's draft or published
+    with the draft (POST)."""
     offer = managed_offer(request, pk)
     contact = get_object_or_404(offer.contacts, pk=contact_pk)
     if request.method == "POST":
         version = parse_id(request.POST.get("version"))
-        if version is None:
+        action = request.POST.get("action", "publier")
+        if version is None or action not in ("brouillon", "publier"):
             messages.error(request, f"Le contact n'a pas été supprimé : {INCOMPLETE}")
             return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
-        try:
-            offer.publish(request.user, {"contacts": PartEdits(removed=[contact])}, base_version=version)
-        except StaleOffer as error:
-            messages.error(request, f"Le contact n'a pas été supprimé : {error}")
-        except Offer.DoesNotExist:
-            raise Http404("Offre supprimée entre-temps.") from None
-        else:
+        if action == "brouillon":
+            remove_contact(offer, request.user, contact, version)
+            messages.success(request, f"Suppression du contact « {contact.nom} » enregistrée dans votre brouillon.")
+            return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
+        own_draft = offer.drafts.filter(author=request.user).first()
+        removal = {str(contact.pk): {"removed": True}}
+        data = (own_draft.data if own_draft else {}) | {CONTACTS: contact_entries(own_draft) | removal}
+        published, problems = publish_draft(request, offer, MovePolicy(offer, request.user), data, version)
+        if published:
             messages.success(request, f"Contact « {contact.nom} » supprimé.")
+        else:
+            messages.error(request, f"Le contact n'a pas été supprimé : {' '.join(problems.messages)}")
         return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
     path = offer.structure.outline_path()
     title = f"Supprimer le contact {contact.nom}"
@@ -634,9 +683,7 @@ def creation_page(request, node, offer=None):
     }
     for form in forms.values():
         form.fields["version"].required = offer is not None  # a new offer has none yet
-    level = {"confidentialite": Offer.RESTRICTED_LEVEL} if offer and offer.unite_sensible else {}
-    contact_form = ContactForm(data, instance=contact, prefix="contact", initial=level if contact.pk is None else {})
-    telecoms = TelecomFormSet(data, instance=contact, prefix="telecoms", form_kwargs={"initial": level})
+    contact_form, telecoms = contact_forms(data, contact, offer, prefix="contact")
     errors = []
     if request.method == "POST":
         # A first contact is optional: checked when the user filled some of it (or it exists).

@@ -34,7 +34,8 @@ def state(offer):
 
 
 def page_data(client, url, **changes):
-    data = page_form_data(client.get(url).text, "formulaire-contact")
+    """The contact page's form as submitted with "Publier" (or the ``action`` given)."""
+    data = page_form_data(client.get(url).text, "formulaire-contact", action=["publier"])
     return data | {name: value if isinstance(value, list) else [value] for name, value in changes.items()}
 
 
@@ -230,4 +231,124 @@ def test_a_stale_or_incomplete_deletion_changes_nothing(client_for, usic, secret
     response = client.post(url, {"version": version} if version else {}, follow=True)
 
     assert "Le contact n'a pas été supprimé" in unescape(response.text)
+    assert state(usic) == before
+
+
+# --- contacts in the user's draft, as every block -------------------------------------------------------
+
+
+def drafted(offer, user):
+    from offers.models import OfferDraft
+
+    draft = OfferDraft.objects.filter(offer=offer, author=user).first()
+    return draft.data.get("contacts") if draft else None
+
+
+def test_a_contact_change_saved_as_draft_leaves_the_offer_and_is_resumed_then_published(
+    client_for, usic, secretariat, demo_user
+):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    before = state(usic)
+
+    client.post(
+        url,
+        page_data(
+            client, url, action="brouillon", nom="Secrétariat (brouillon)", **{"telecoms-0-valeur": "0563770010"}
+        ),
+    )
+
+    assert state(usic) == before
+    assert set(drafted(usic, demo_user("gestionnaire"))) == {str(secretariat.pk)}
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Contact « Secrétariat de cardiologie » : « publié » → « modifié (contact ou télécoms) »" in page
+    resumed = unescape(client.get(url).text)
+    assert "Vous reprenez votre brouillon du" in resumed and 'value="Secrétariat (brouillon)"' in resumed
+    assert 'value="0563770010"' in resumed
+
+    client.post(reverse("draft_publish", args=[usic.pk]))
+
+    secretariat.refresh_from_db()
+    assert secretariat.nom == "Secrétariat (brouillon)"
+    assert "05 63 77 00 10" in secretariat.telecoms.values_list("valeur", flat=True)
+    assert drafted(usic, demo_user("gestionnaire")) is None and Offer.objects.get(pk=usic.pk).version == 2
+
+
+def test_new_contacts_in_a_draft_are_kept_apart_resumed_and_published_together(client_for, usic, demo_user):
+    client = client_for("gestionnaire")
+    add = reverse("contact_add", args=[usic.pk])
+    telecom = {"telecoms-0-canal": "phone", "telecoms-0-valeur": "05 63 77 00 09", "telecoms-0-confidentialite": "2"}
+    for nom in ("Accueil", "Cadre de santé"):
+        client.post(add, page_data(client, add, action="brouillon", nom=nom, confidentialite="2", **telecom))
+    assert set(drafted(usic, demo_user("gestionnaire"))) == {"nouveau-1", "nouveau-2"}
+
+    page = unescape(client.get(reverse("offer_detail", args=[usic.pk])).text)
+    assert "Reprendre le nouveau contact « Accueil »" in page
+    resume = f"{add}?brouillon=nouveau-1"
+    assert 'value="Accueil"' in unescape(client.get(resume).text)
+    client.post(resume, page_data(client, resume, action="brouillon", nom="Accueil des patients"))
+    assert set(drafted(usic, demo_user("gestionnaire"))) == {"nouveau-1", "nouveau-2"}  # the same key again
+
+    client.post(reverse("draft_publish", args=[usic.pk]))
+
+    names = set(usic.contacts.values_list("nom", flat=True))
+    assert {"Accueil des patients", "Cadre de santé"} <= names and "Accueil" not in names
+    assert Offer.objects.get(pk=usic.pk).version == 2  # one publication
+
+
+@pytest.mark.parametrize("key", ["nouveau-999", "../1", "nouveau-0", ""])
+def test_an_unknown_draft_key_starts_a_new_contact(client_for, usic, demo_user, key):
+    client = client_for("gestionnaire")
+    add = reverse("contact_add", args=[usic.pk])
+    data = page_data(client, f"{add}?brouillon={key}", action="brouillon", nom="Accueil", confidentialite="2")
+    data |= {"brouillon": [key], "telecoms-0-canal": ["phone"], "telecoms-0-valeur": ["05 63 77 00 09"]}
+    data["telecoms-0-confidentialite"] = ["2"]
+
+    client.post(add, data)
+
+    assert set(drafted(usic, demo_user("gestionnaire"))) == {"nouveau-1"}
+
+
+def test_a_removal_kept_in_the_draft_is_applied_when_the_draft_is_published(client_for, usic, secretariat):
+    client = client_for("gestionnaire")
+    url = reverse("contact_delete", args=[usic.pk, secretariat.pk])
+    before = state(usic)
+
+    client.post(url, page_form_data(client.get(url).text, "formulaire-suppression", action=["brouillon"]))
+
+    assert state(usic) == before
+    assert "Votre brouillon supprime ce contact" in unescape(
+        client.get(reverse("contact_edit", args=[usic.pk, secretariat.pk])).text
+    )
+    client.post(reverse("draft_publish", args=[usic.pk]))
+    assert not Contact.objects.filter(pk=secretariat.pk).exists()
+
+
+def test_publishing_a_block_publishes_the_drafted_contacts_with_it(client_for, usic, secretariat):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    client.post(url, page_data(client, url, action="brouillon", nom="Secrétariat (brouillon)"))
+    edit = reverse("offer_edit", args=[usic.pk])
+    general = page_form_data(client.get(edit).text, "formulaire-offre", nom=["USIC renommée"], action=["publier"])
+
+    client.post(edit, general)
+
+    secretariat.refresh_from_db()
+    assert (Offer.objects.get(pk=usic.pk).nom, secretariat.nom) == ("USIC renommée", "Secrétariat (brouillon)")
+
+
+def test_a_drafted_contact_deleted_meanwhile_blocks_the_publication_and_changes_nothing(
+    client_for, usic, secretariat, demo_user
+):
+    client = client_for("gestionnaire")
+    url = reverse("contact_edit", args=[usic.pk, secretariat.pk])
+    client.post(url, page_data(client, url, action="brouillon", nom="Secrétariat (brouillon)"))
+    from offers.models import PartEdits
+
+    usic.publish(demo_user("referent"), {"contacts": PartEdits(removed=[secretariat])})
+    before = state(usic)
+
+    response = client.post(reverse("draft_publish", args=[usic.pk]), follow=True)
+
+    assert "un contact de votre brouillon a été supprimé entre-temps" in unescape(response.text)
     assert state(usic) == before

@@ -578,7 +578,7 @@ PAGE_QUERIES = {
     "offer, caractéristiques": 13,  # its five lists of choices and its two many-to-many included
     "offer, informations générales": 10,
     "offer, fermeture": 7,
-    "offer, ajouter un contact": 10,
+    "offer, ajouter un contact": 11,  # the user's draft read (it may hold this contact)
     "créer une offre": 19,  # eleven lists of choices (nomenclatures, modèles de saisie) among them
 }
 
