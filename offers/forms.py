@@ -11,10 +11,14 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models
 
 from nomenclatures import cache
+from nomenclatures.fields import NomenclatureChoiceField, NomenclatureMultipleChoiceField
 from nomenclatures.models import (
     ActiviteOperationnelle,
     ChampActivite,
+    FonctionContact,
     ModePriseEnCharge,
+    NatureContact,
+    NiveauConfidentialite,
     PublicPrisEnCharge,
     TemporaliteAccueil,
     TypeFermeture,
@@ -108,9 +112,9 @@ class GeneralForm(BlockForm):
         validators=[validate_name],
         error_messages={"required": "Saisissez le nom de l'offre."},
     )
-    champ_activite = forms.ModelChoiceField(
+    champ_activite = NomenclatureChoiceField(
+        ChampActivite,
         label="Champ d'activité",
-        queryset=ChampActivite.objects.filter(in_ror=True),
         empty_label="Sélectionnez un champ d'activité",
         error_messages={
             "required": "Sélectionnez le champ d'activité.",
@@ -239,41 +243,41 @@ class CharacteristicsForm(BlockForm):
     slug = "caracteristiques"
     title = "Caractéristiques de l'offre"
 
-    type_offre = forms.ModelChoiceField(
+    type_offre = NomenclatureChoiceField(
+        TypeOffre,
         label="Type d'offre",
-        queryset=TypeOffre.objects.filter(in_ror=True),
         required=False,
         empty_label="Non renseigné",
         error_messages={"invalid_choice": "Ce type d'offre n'existe pas dans la nomenclature du ROR."},
     )
-    mode_prise_en_charge = forms.ModelChoiceField(
+    mode_prise_en_charge = NomenclatureChoiceField(
+        ModePriseEnCharge,
         label="Mode de prise en charge",
-        queryset=ModePriseEnCharge.objects.filter(in_ror=True),
         empty_label="Sélectionnez un mode de prise en charge",
         error_messages={
             "required": "Sélectionnez le mode de prise en charge.",
             "invalid_choice": "Ce mode de prise en charge n'existe pas dans la nomenclature du ROR.",
         },
     )
-    activites = forms.ModelMultipleChoiceField(
+    activites = NomenclatureMultipleChoiceField(
+        ActiviteOperationnelle,
         label="Activités opérationnelles",
-        queryset=ActiviteOperationnelle.objects.filter(in_ror=True),
         error_messages={
             "required": "Sélectionnez au moins une activité opérationnelle.",
             "invalid_choice": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
             "invalid_pk_value": "Cette activité opérationnelle n'existe pas dans la nomenclature du ROR.",
         },
     )
-    temporalite_accueil = forms.ModelChoiceField(
+    temporalite_accueil = NomenclatureChoiceField(
+        TemporaliteAccueil,
         label="Temporalité d'accueil",
-        queryset=TemporaliteAccueil.objects.filter(in_ror=True),
         required=False,
         empty_label="Non renseignée",
         error_messages={"invalid_choice": "Cette temporalité d'accueil n'existe pas dans la nomenclature du ROR."},
     )
-    publics = forms.ModelMultipleChoiceField(
+    publics = NomenclatureMultipleChoiceField(
+        PublicPrisEnCharge,
         label="Public pris en charge",
-        queryset=PublicPrisEnCharge.objects.filter(in_ror=True),
         required=False,
         error_messages={
             "invalid_choice": "Ce public n'existe pas dans la nomenclature du ROR.",
@@ -307,9 +311,9 @@ class ClosingForm(BlockForm):
             "invalid": "Saisissez la date de fermeture au format JJ/MM/AAAA.",
         },
     )
-    closing_type = forms.ModelChoiceField(
+    closing_type = NomenclatureChoiceField(
+        TypeFermeture,
         label="Type de fermeture",
-        queryset=TypeFermeture.objects.filter(in_ror=True),
         empty_label="Sélectionnez le type de fermeture",
         error_messages={
             "required": "Sélectionnez le type de fermeture.",
@@ -340,31 +344,43 @@ BLOCK_PAGES = {form.slug: form for form in (CharacteristicsForm, ClosingForm)}  
 REOPENING = dict.fromkeys(ClosingForm.field_names())  # "Rouvrir l'offre": what it publishes
 
 
+def confidentialite_field():
+    return NomenclatureChoiceField(
+        NiveauConfidentialite,
+        ror_only=False,
+        label="Niveau de confidentialité",
+        empty_label="Sélectionnez un niveau",
+        error_messages={
+            "required": "Sélectionnez le niveau de confidentialité.",
+            "invalid_choice": "Ce niveau de confidentialité n'existe pas dans la nomenclature du ROR.",
+        },
+    )
+
+
 class ContactForm(forms.ModelForm):
     """A contact of the offer (the "Contacts" block, one form per contact)."""
+
+    fonction = NomenclatureChoiceField(
+        FonctionContact,
+        label="Fonction",
+        required=False,
+        empty_label="Non renseignée",
+        error_messages={"invalid_choice": "Cette fonction n'existe pas dans la nomenclature du ROR."},
+    )
+    nature = NomenclatureChoiceField(
+        NatureContact,
+        ror_only=False,
+        label="Nature",
+        required=False,
+        empty_label="Non renseignée",
+        error_messages={"invalid_choice": "Cette nature de contact n'existe pas dans la nomenclature du ROR."},
+    )
+    confidentialite = confidentialite_field()
 
     class Meta:
         model = Contact
         fields = ["nom", "fonction", "nature", "description", "confidentialite"]
-        labels = {"nature": "Nature", "confidentialite": "Niveau de confidentialité"}
-        error_messages = {
-            "nom": {"required": "Saisissez le nom du contact."},
-            "fonction": {"invalid_choice": "Cette fonction n'existe pas dans la nomenclature du ROR."},
-            "nature": {"invalid_choice": "Cette nature de contact n'existe pas dans la nomenclature du ROR."},
-            "confidentialite": {
-                "required": "Sélectionnez le niveau de confidentialité.",
-                "invalid_choice": "Ce niveau de confidentialité n'existe pas dans la nomenclature du ROR.",
-            },
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "fonction" in self.fields:
-            self.fields["fonction"].queryset = self.fields["fonction"].queryset.filter(in_ror=True)
-        for name, label in (("fonction", "Non renseignée"), ("nature", "Non renseignée"),
-                            ("confidentialite", "Sélectionnez un niveau")):  # fmt: skip
-            if name in self.fields:
-                self.fields[name].empty_label = label
+        error_messages = {"nom": {"required": "Saisissez le nom du contact."}}
 
 
 PHONE_CANALS = {Telecom.Canal.TELEPHONE, Telecom.Canal.FAX, Telecom.Canal.SMS}
@@ -411,20 +427,16 @@ class TelecomForm(forms.ModelForm):
     class Meta:
         model = Telecom
         fields = ["canal", "valeur", "confidentialite"]
-        labels = {"confidentialite": "Niveau de confidentialité"}
         error_messages = {
             "canal": {"required": "Sélectionnez le canal.", "invalid_choice": "Ce canal n'existe pas."},
             "valeur": {"required": "Saisissez la valeur (numéro, adresse…)."},
-            "confidentialite": {
-                "required": "Sélectionnez le niveau de confidentialité.",
-                "invalid_choice": "Ce niveau de confidentialité n'existe pas dans la nomenclature du ROR.",
-            },
         }
+
+    confidentialite = confidentialite_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["canal"].choices = [("", "Sélectionnez un canal"), *Telecom.Canal.choices]
-        self.fields["confidentialite"].empty_label = "Sélectionnez un niveau"
 
     def clean(self):
         cleaned = super().clean()
