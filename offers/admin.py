@@ -75,7 +75,9 @@ class OfferAdminForm(forms.ModelForm):
 @admin.register(Offer)
 class OfferAdmin(TerritoryAdmin):
     form = OfferAdminForm
-    list_display = ["nom", "identifiant", "structure", "champ_activite", "unite_sensible", "published", "updated_at"]
+    list_display = [
+        "nom", "identifiant", "structure", "champ_activite", "unite_sensible", "published", "closed_on", "updated_at",
+    ]  # fmt: skip
     list_select_related = ["structure"]
     list_nomenclatures = ["champ_activite"]
     list_filter = ["champ_activite", "unite_sensible", "published"]

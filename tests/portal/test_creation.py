@@ -193,6 +193,7 @@ def test_a_draft_of_a_new_offer_may_be_incomplete_and_is_seen_by_managers_only(c
     )
     text = unescape(response.text)
     assert "Brouillon enregistré : l'offre n'est pas publiée" in text and "Reprendre la saisie" in text
+    assert "Donné à la première publication" in text and "None" not in text
     row = table_text(client, uf).split("Consultation de rythmologie", 1)[1].split("</tr>", 1)[0]
     assert "Brouillon" in row
     # The published offer's pages are not those of a draft.
