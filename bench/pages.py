@@ -172,6 +172,13 @@ def build(roles=ROLES, discover=True):
             picker_htmx = {"HX-Request": "true", "HX-Target": "picker-body"}
             add("offer-edit", "offer edit form", edit)
             add(
+                "offer-characteristics",
+                "characteristics form",
+                reverse("offer_block_edit", args=[offer.pk, "caracteristiques"]),
+            )
+            add("offer-contact", "« Ajouter un contact » form", reverse("contact_add", args=[offer.pk]))
+            add("offer-create", "« Créer une offre » in a UF", reverse("offer_create", args=[uf.pk]))
+            add(
                 "rattachement",
                 "edit form, « Rattacher ici » (HTMX)",
                 f"{edit}?{urlencode({'reprise': 1, 'rattachement': ids['other_uf'].pk})}",

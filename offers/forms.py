@@ -35,6 +35,7 @@ SENSITIVE_HELP = (
     'des contacts sera automatiquement "très restreint".'
 )
 AGE_LIMIT = 120
+MAX_VERSION = 2**31 - 1  # the range of the version columns (a draft keeps the version it was based on)
 
 
 class NumberField(forms.IntegerField):
@@ -65,7 +66,7 @@ class BlockForm(forms.Form):
     title = None
     legends = {}
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)  # the column's range
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
     def __init__(self, *args, offer, policy=None, partial=False, **kwargs):
         """``partial``: a new offer's draft, where a field left empty is allowed (what is given is checked)."""

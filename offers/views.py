@@ -29,6 +29,7 @@ from offers.drafts import (
 )
 from offers.forms import (
     BLOCK_PAGES,
+    MAX_VERSION,
     REOPENING,
     CharacteristicsForm,
     ClosingForm,
@@ -51,6 +52,12 @@ SEARCH_WINDOW = 500
 INCOMPLETE = "La demande est incomplète : rechargez la page et recommencez."
 SEARCH_MIN_LENGTH = 3
 SEARCH_TOO_SHORT = f"Saisissez au moins {SEARCH_MIN_LENGTH} caractères du nom de la structure."
+
+
+def parse_version(value):
+    """The offer version a form sent back, or None when it is not one."""
+    number = parse_id(value)
+    return number if number is not None and number <= MAX_VERSION else None
 
 
 def offer_crumbs(offer, path, *tail):
@@ -320,7 +327,7 @@ def reopen(request, offer):
     if offer.closed_on is None:
         messages.info(request, "Cette offre n'est pas fermée.")
         return redirect("offer_detail", pk=offer.pk)
-    version = parse_id(request.POST.get("version"))
+    version = parse_version(request.POST.get("version"))
     if version is None:
         messages.error(request, f"L'offre n'a pas été rouverte : {INCOMPLETE}")
         return redirect("offer_detail", pk=offer.pk)
@@ -358,7 +365,7 @@ def contact_edit(request, pk, contact_pk=None):
     errors = []
     if request.method == "POST":
         form, formset = contact_forms(request.POST, contact, offer)
-        version = parse_id(request.POST.get("version"))
+        version = parse_version(request.POST.get("version"))
         action = request.POST.get("action")
         if action not in ("brouillon", "publier") or version is None:
             errors.append(INCOMPLETE)
@@ -429,7 +436,7 @@ def contact_delete(request, pk, contact_pk):
     offer = managed_offer(request, pk)
     contact = get_object_or_404(offer.contacts, pk=contact_pk)
     if request.method == "POST":
-        version = parse_id(request.POST.get("version"))
+        version = parse_version(request.POST.get("version"))
         action = request.POST.get("action", "publier")
         if version is None or action not in ("brouillon", "publier"):
             messages.error(request, f"Le contact n'a pas été supprimé : {INCOMPLETE}")
@@ -746,7 +753,7 @@ def creation_delete(request, pk):
     """ "Supprimer le brouillon" of an offer never published: a confirmation page, then the deletion (POST)."""
     offer = managed_offer(request, pk, published=False)
     if request.method == "POST":
-        version = parse_id(request.POST.get("version"))
+        version = parse_version(request.POST.get("version"))
         if version is None:
             messages.error(request, f"Le brouillon n'a pas été supprimé : {INCOMPLETE}")
             return redirect("offer_detail", pk=offer.pk)
