@@ -679,7 +679,7 @@ def creation_page(request, node, offer=None):
     if refusal:
         messages.error(request, f"Aucune offre ne peut être créée ici : {refusal}")
         return redirect("structure_detail", pk=node.pk)
-    contact = (offer.contacts.first() if offer else None) or Contact()
+    contact = (offer.contacts.first() if offer else None) or Contact(offer=new_offer)
     action = request.POST.get("action") if request.method == "POST" else None
     data = request.POST if request.method == "POST" else None
     initial = CreationForm.raw_values(offer) | CharacteristicsForm.raw_values(offer) if offer else {}
@@ -695,9 +695,12 @@ def creation_page(request, node, offer=None):
     if request.method == "POST":
         # A first contact is optional: checked when the user filled some of it (or it exists).
         contact_given = contact.pk is not None or contact_form.has_changed() or any(f.has_changed() for f in telecoms)
-        # Every form validated, so that the page lists all the errors at once.
-        checked = [*forms.values(), *([contact_form, telecoms] if contact_given else [])]
-        valid = all([form.is_valid() for form in checked])  # noqa: C419 (not short-circuited)
+        # Every form validated, so that the page lists all the errors at once. The contact's level is checked
+        # against the sensitivity submitted with it (Contact.clean: no lower level on a sensitive unit).
+        valid = all([form.is_valid() for form in forms.values()])  # noqa: C419 (not short-circuited)
+        new_offer.unite_sensible = bool(forms["general"].cleaned_data.get("unite_sensible"))
+        if contact_given:
+            valid = all([contact_form.is_valid(), telecoms.is_valid()]) and valid  # noqa: C419
         if action not in ("brouillon", "publier"):
             errors.append(INCOMPLETE)
         elif valid:

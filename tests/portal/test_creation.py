@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from offers.models import Contact, Offer, OfferEvent, Telecom
+from offers.models import SENSITIVE_MESSAGE, Contact, Offer, OfferEvent, Telecom
 from structures.models import Structure
 from tests.page_forms import form_data
 
@@ -262,3 +262,24 @@ def test_a_published_offer_cannot_be_deleted_through_the_draft_url(client_for, u
     assert client.get(reverse("creation_delete", args=[offer.pk])).status_code == 404
     assert client.post(reverse("creation_delete", args=[offer.pk]), {"version": "1"}).status_code == 404
     assert state() == before
+
+
+def test_a_sensitive_new_offer_refuses_a_lower_level_for_its_contact(client_for, uf):
+    client = client_for("gestionnaire")
+    before = state()
+
+    refused = client.post(create_url(uf), filled(client, create_url(uf), unite_sensible="on"))
+    accepted = client.post(
+        create_url(uf),
+        filled(
+            client, create_url(uf), unite_sensible="on",
+            **{"contact-confidentialite": "3", "telecoms-0-confidentialite": "3"},
+        ),
+    )  # fmt: skip
+
+    # The contact's level and its télécom's, each in the summary and next to its field.
+    assert unescape(refused.text).count(SENSITIVE_MESSAGE) == 4
+    assert accepted.status_code == 302
+    offer = Offer.objects.get(nom="Consultation de rythmologie")
+    assert before[1] + 1 == Contact.objects.count() and offer.unite_sensible
+    assert set(Telecom.objects.filter(contact__offer=offer).values_list("confidentialite", flat=True)) == {"3"}
