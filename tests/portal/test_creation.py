@@ -283,3 +283,31 @@ def test_a_sensitive_new_offer_refuses_a_lower_level_for_its_contact(client_for,
     offer = Offer.objects.get(nom="Consultation de rythmologie")
     assert before[1] + 1 == Contact.objects.count() and offer.unite_sensible
     assert set(Telecom.objects.filter(contact__offer=offer).values_list("confidentialite", flat=True)) == {"3"}
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("gestionnaire", 200), ("referent", 200), ("regulateur", 404), ("autre", 404), (None, 302)],
+)
+def test_permission_matrix_of_a_drafts_urls(client, uf, demo_user, username, status):
+    """An offer never published: its managers only; for anyone else it does not exist (not even read-only)."""
+    draft = Offer.create(
+        demo_user("gestionnaire"), uf, {"nom": "Brouillon", "champ_activite": uf.offers.get().champ_activite,
+                                        "modele_saisie": "260/01"}, publish=False,
+    )  # fmt: skip
+    if username:
+        client.force_login(demo_user(username))
+    before = state()
+    urls = [
+        reverse("offer_detail", args=[draft.pk]),
+        reverse("offer_creation", args=[draft.pk]),
+        reverse("creation_delete", args=[draft.pk]),
+    ]
+
+    for url in urls:
+        assert client.get(url).status_code == status
+    for url in urls[1:]:
+        posted = client.post(url, {"action": "brouillon", "version": "1", "nom": "Forgé", "champ_activite": "01"})
+        assert posted.status_code in ({200, 302} if status == 200 else {status})
+    if status != 200:
+        assert state() == before
