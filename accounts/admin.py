@@ -7,6 +7,7 @@ from ror_portal.widgets import QuickSelect
 from structures import departements
 from structures.admin_scope import (
     BoundedChangeListMixin,
+    ReferentsAdminMixin,
     TerritoryDeletionMixin,
     TerritoryInlineMixin,
     cached_per_request,
@@ -85,7 +86,7 @@ class HabilitationInline(TerritoryInlineMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BoundedChangeListMixin, TerritoryDeletionMixin, DjangoUserAdmin):
+class UserAdmin(ReferentsAdminMixin, BoundedChangeListMixin, TerritoryDeletionMixin, DjangoUserAdmin):
     """Accounts: a référent sees those with a habilitation in their territory, and manages (password,
     activation, deletion, habilitations) only those lying entirely inside it (``User.objects.administered_by``)."""
 
@@ -114,15 +115,6 @@ class UserAdmin(BoundedChangeListMixin, TerritoryDeletionMixin, DjangoUserAdmin)
             ("administered", User, obj.pk),
             lambda: User.objects.administered_by(request.user).filter(pk=obj.pk).exists(),
         )
-
-    def has_module_permission(self, request):
-        return is_admin_user(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_admin_user(request.user)
-
-    def has_add_permission(self, request):
-        return is_admin_user(request.user)
 
     def has_change_permission(self, request, obj=None):
         return is_admin_user(request.user) and (obj is None or self.is_administered(request, obj))

@@ -5,7 +5,7 @@ from django.db import transaction
 from offers.forms import ContactForm, TelecomForm, publishable_fields
 from offers.models import Contact, ModeleSaisie, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
-from structures.admin_scope import BoundedChangeListMixin, TerritoryAdmin, TerritoryInlineMixin, is_admin_user
+from structures.admin_scope import BoundedChangeListMixin, ReferentsAdminMixin, TerritoryAdmin, TerritoryInlineMixin
 
 
 class ContactInline(TerritoryInlineMixin, admin.StackedInline):
@@ -232,7 +232,7 @@ class ContactAdmin(TerritoryAdmin):
 
 
 @admin.register(ModeleSaisie)
-class ModeleSaisieAdmin(BoundedChangeListMixin, admin.ModelAdmin):
+class ModeleSaisieAdmin(ReferentsAdminMixin, BoundedChangeListMixin, admin.ModelAdmin):
     """The modèles de saisie offered when an offer is created: national reference data that référents keep up
     to date. A modèle is withdrawn ("Proposé à la création" unchecked), never deleted: offers keep its
     identifiant."""
@@ -251,18 +251,6 @@ class ModeleSaisieAdmin(BoundedChangeListMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["identifiant"] if obj is not None else []  # what offers keep
-
-    def has_module_permission(self, request):
-        return is_admin_user(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_admin_user(request.user)
-
-    def has_add_permission(self, request):
-        return is_admin_user(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_admin_user(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

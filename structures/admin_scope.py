@@ -201,7 +201,26 @@ class TerritoryDeletionMixin:
         return [], {}, set(), [message]
 
 
-class TerritoryAdmin(BoundedChangeListMixin, SafeAutocompleteAdminMixin, TerritoryDeletionMixin, admin.ModelAdmin):
+class ReferentsAdminMixin:
+    """A ModelAdmin open to the référents and superusers (``is_admin_user``); a territory narrows it further
+    (``TerritoryAdmin``)."""
+
+    def has_module_permission(self, request):
+        return is_admin_user(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+    def has_add_permission(self, request):
+        return is_admin_user(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_admin_user(request.user)
+
+
+class TerritoryAdmin(
+    ReferentsAdminMixin, BoundedChangeListMixin, SafeAutocompleteAdminMixin, TerritoryDeletionMixin, admin.ModelAdmin
+):
     """Base admin for rows that belong to a territory.
 
     ``territory_queryset`` narrows the changelist, the change views (an object outside is a 404) and the
@@ -221,15 +240,6 @@ class TerritoryAdmin(BoundedChangeListMixin, SafeAutocompleteAdminMixin, Territo
             return inside is None or inside.filter(pk=obj.pk).exists()
 
         return cached_per_request(request, ("administered", self.model, obj.pk), compute)
-
-    def has_module_permission(self, request):
-        return is_admin_user(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_admin_user(request.user)
-
-    def has_add_permission(self, request):
-        return is_admin_user(request.user)
 
     def has_change_permission(self, request, obj=None):
         return is_admin_user(request.user) and (obj is None or self.is_administered(request, obj))
