@@ -450,15 +450,15 @@ class Offer(models.Model):
         values, one for a move ("Création" for a first publication). A refusal changes nothing; changes equal
         to the published values publish nothing.
         """
-        return self.write(user, changes, base_version, publication=True, kind=kind, undoes=undoes)
+        return self._write(user, changes, base_version, publication=True, kind=kind, undoes=undoes)
 
     @transaction.atomic
     def save_draft(self, user, changes, base_version=None):
         """Write ``changes`` into an offer created as a draft and never published: it stays unpublished, with no
         history (the rules and the stale check of ``publish`` apply)."""
-        return self.write(user, changes, base_version, publication=False)
+        return self._write(user, changes, base_version, publication=False)
 
-    def write(self, user, changes, base_version, publication, kind=None, undoes=None):
+    def _write(self, user, changes, base_version, publication, kind=None, undoes=None):
         from offers.forms import field_label, publishable_fields
 
         # The modèle de saisie is chosen while the offer is a creation's draft, then kept.
@@ -470,11 +470,14 @@ class Offer(models.Model):
         offer = Offer.objects.select_for_update(of=("self",)).get(pk=self.pk)
         if base_version is not None and offer.version != base_version:
             raise StaleOffer(offer)
-        if offer.published and not publication:
-            raise ValueError("A published offer changes through publish(), its drafts are OfferDraft rows.")
+        if offer.published and (not publication or "modele_saisie" in changes):
+            raise ValueError("A published offer changes through publish() and keeps its modèle de saisie.")
         first_publication = publication and not offer.published
         policy = MovePolicy(offer, user)
         reason = policy.source_refusal()
+        if not reason and first_publication:
+            # Its unit may have been closed since the draft was saved: the placement rules of a creation.
+            reason = policy.creation_refusal(offer.structure)
         if reason:
             raise MoveRefused(reason)
         changes = dict(changes)

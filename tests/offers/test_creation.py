@@ -221,3 +221,15 @@ def test_the_database_refuses_a_published_offer_without_identifiant_or_mode(setu
     for update in ({"identifiant": None}, {"mode_prise_en_charge": None}, {"published": False}):
         with pytest.raises(IntegrityError), transaction.atomic():
             Offer.objects.filter(pk=offer.pk).update(**update)
+
+
+def test_a_draft_whose_unit_was_closed_since_is_not_published(setup):
+    draft = Offer.create(setup["manager"], setup["uf"], values(), publish=False)
+    setup["uf"].closed_on = timezone.localdate() - datetime.timedelta(days=1)
+    setup["uf"].save()
+
+    with pytest.raises(MoveRefused, match="est fermé"):
+        draft.publish(setup["manager"], {}, base_version=1)
+
+    draft.refresh_from_db()
+    assert (draft.published, draft.identifiant, draft.version) == (False, None, 1)
