@@ -9,6 +9,7 @@ from offers.models import Offer
 from offers.moves import MovePolicy
 from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
+from structures.contents import contents_page
 from structures.forms import EtablissementFilterForm
 from structures.models import EntiteJuridique, Structure
 
@@ -131,13 +132,12 @@ def structure_detail(request, pk):
     ancestors = node.outline_path(include_self=False)
     cache.attach([node, *ancestors[:1]], "categorie")
     etablissement = node if node.is_etablissement else ancestors[0]
-    children = list(node.children.only(*Structure.OUTLINE_FIELDS).order_by("lft"))
     # Who manages the EG also sees its offers never published (creation drafts), and may create one here.
     policy = MovePolicy(Offer(structure=node), request.user)
     policy.remember([etablissement], {node.tree_id} if policy.manages(node.tree_id) else set())
     rows = node.offers.only("pk", "nom", "closed_on", "structure_id", "published", "completeness")
     rows = rows if policy.manages(node.tree_id) else rows.filter(published=True)
-    offers = list(rows.order_by("nom", "pk"))
+    contents = contents_page(node.children.only(*Structure.OUTLINE_FIELDS), rows, request.GET)
     # The EG page: how many of its open offers are in each completeness status (one query).
     statuses = (
         completeness.counts(Offer.objects.published().filter(structure__tree_id=node.tree_id))
@@ -151,8 +151,9 @@ def structure_detail(request, pk):
         "node": node,
         "etablissement": etablissement,
         "can_create_offer": policy.manages(node.tree_id) and creation_refusal is None,
-        "children": children,
-        "offers": offers,
+        "page": contents,
+        "children": contents.children,
+        "offers": contents.offers,
         "statuses": statuses,
         # Closing a level closes everything below it.
         "closed_above": any(item.is_closed for item in [*ancestors, node]),
