@@ -93,12 +93,12 @@ def contact_changes(offer, entries):
     contacts, telecoms, errors = PartEdits(), PartEdits(), []
     for key, entry in entries.items():
         contact = Contact(offer=offer) if NEW_CONTACT.fullmatch(key) else existing.get(key)
+        if entry.get("removed"):
+            if contact is not None and contact.pk is not None:
+                contacts.removed.append(contact)
+            continue  # removed meanwhile too: nothing left to do
         if contact is None:
             errors.append("Contacts : un contact de votre brouillon a été supprimé entre-temps.")
-            continue
-        if entry.get("removed"):
-            if contact.pk is not None:
-                contacts.removed.append(contact)
             continue
         form, formset = bound_contact_forms(entry, contact, offer)
         if not (form.is_valid() and formset.is_valid()):

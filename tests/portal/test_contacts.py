@@ -352,3 +352,24 @@ def test_a_drafted_contact_deleted_meanwhile_blocks_the_publication_and_changes_
 
     assert "un contact de votre brouillon a été supprimé entre-temps" in unescape(response.text)
     assert state(usic) == before
+
+
+def test_a_drafted_removal_of_a_contact_removed_meanwhile_is_no_error_only_the_stale_base_is(
+    client_for, usic, secretariat, demo_user
+):
+    from offers.models import PartEdits
+
+    client = client_for("gestionnaire")
+    url = reverse("contact_delete", args=[usic.pk, secretariat.pk])
+    client.post(url, page_form_data(client.get(url).text, "formulaire-suppression", action=["brouillon"]))
+    edit = reverse("offer_edit", args=[usic.pk])
+    client.post(
+        edit, page_form_data(client.get(edit).text, "formulaire-offre", nom=["USIC renommée"], action=["brouillon"])
+    )
+    usic.publish(demo_user("referent"), {"contacts": PartEdits(removed=[secretariat])})
+
+    response = client.post(reverse("draft_publish", args=[usic.pk]), follow=True)
+
+    assert "Cette offre a été modifiée entre-temps" in unescape(response.text)  # the draft's base is older
+    usic.refresh_from_db()
+    assert usic.nom == USIC
