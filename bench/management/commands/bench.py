@@ -59,7 +59,10 @@ class Command(BaseCommand):
             page_list = [p for p in page_list if p.kind == "bare" or p.key in options["only"]]
         self.stdout.write(f"{len(page_list)} pages trouvées en {time.monotonic() - started:.1f} s.")
 
-        results = report.load(options["json"])
+        # A subset of the pages or roles is printed only: the README's table stays that of a whole run, whose
+        # ratios all share its bare view.
+        partial = bool(options["only"]) or set(options["roles"]) != set(pages.ROLES)
+        results = {"queries": {}, "run": None} if partial else report.load(options["json"])
         size = queries.data_size()
         counted = queries.count_queries(page_list)
         results["queries"][str(size)] = {
@@ -72,6 +75,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Requêtes SQL comptées ({size} EG) en {time.monotonic() - started:.1f} s.")
         if not options["queries_only"]:
             results["run"] = self.measure(page_list, options, size)
+        if partial:
+            self.stdout.write(report.markdown(results))
+            self.stdout.write(f"Sous-ensemble : ni {options['json']} ni le README ne changent.")
+            return
         report.save(options["json"], results)
         in_readme = report.write(results, options["output"], options["readme"])
         self.stdout.write(
