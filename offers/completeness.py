@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from offers.models import Contact, Offer, Telecom
 
-FINALISE, EN_COURS, A_FAIRE = "Finalisé", "En cours", "À faire"
-BADGES = {FINALISE: "success", EN_COURS: "info", A_FAIRE: "warning"}
+FINALISE, EN_COURS, A_FAIRE = (status.label for status in Offer.Completeness)  # "Finalisé", "En cours", "À faire"
+BADGES = {Offer.Completeness(value).label: badge for value, badge in Offer.STATUS_BADGES.items()}
 
 
 @dataclass(frozen=True)

@@ -748,6 +748,9 @@ def creation_page(request, node, offer=None):
         "formset": telecoms,
         "errors": errors,
         "action_url": reverse("offer_creation", args=[offer.pk]) if offer else reverse("offer_create", args=[node.pk]),
+        "cancel_url": (
+            reverse("offer_detail", args=[offer.pk]) if offer else reverse("structure_detail", args=[node.pk])
+        ),
     }
     return render_page(request, "offers/offer_create.html", context)
 
