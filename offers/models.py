@@ -440,7 +440,7 @@ class Offer(models.Model):
         return offer
 
     @transaction.atomic
-    def publish(self, user, changes, base_version=None, kind=None, undoes=None):
+    def publish(self, user, changes, base_version=None, kind=None, undoes=None, cause=None):
         """Apply ``changes`` ({field: value} for fields of the block forms, ``offers.forms.BLOCKS``) atomically
         and bump the version: the only way a published offer changes (portal, admin, commands, undo), and the
         first publication of an offer created as a draft (its identifiant is given then).
@@ -450,7 +450,7 @@ class Offer(models.Model):
         values, one for a move ("Création" for a first publication). A refusal changes nothing; changes equal
         to the published values publish nothing.
         """
-        return self._write(user, changes, base_version, publication=True, kind=kind, undoes=undoes)
+        return self._write(user, changes, base_version, publication=True, kind=kind, undoes=undoes, cause=cause)
 
     @transaction.atomic
     def save_draft(self, user, changes, base_version=None):
@@ -458,7 +458,7 @@ class Offer(models.Model):
         history (the rules and the stale check of ``publish`` apply)."""
         return self._write(user, changes, base_version, publication=False)
 
-    def _write(self, user, changes, base_version, publication, kind=None, undoes=None):
+    def _write(self, user, changes, base_version, publication, kind=None, undoes=None, cause=None):
         from offers.forms import field_label, publishable_fields
 
         # The modèle de saisie is chosen while the offer is a creation's draft, then kept.
@@ -515,13 +515,17 @@ class Offer(models.Model):
             edits += offer.apply_part(PARTS[name], part) if part else []
         if publication:
             moved_from = source if "structure" in changed and not first_publication else None
-            offer.after_write(user, edits, moved_from, kind=kind, undoes=undoes, first_publication=first_publication)
+            offer.after_write(
+                user, edits, moved_from, kind=kind, undoes=undoes, first_publication=first_publication, cause=cause
+            )
         else:
             offer.after_write(user, [], history=False)
         self.refresh_from_db()
         return offer
 
-    def after_write(self, user, edits, source=None, kind=None, undoes=None, first_publication=False, history=True):
+    def after_write(
+        self, user, edits, source=None, kind=None, undoes=None, first_publication=False, history=True, cause=None
+    ):
         """What every write ends with: a sensitive unit's contacts restricted, the stored completeness, the
         history (a first publication is one "Création" row)."""
         from offers.completeness import refresh
@@ -539,7 +543,7 @@ class Offer(models.Model):
                 version=self.version,
             )
         elif history:
-            self.write_history(user, edits, source, kind=kind, undoes=undoes)
+            self.write_history(user, edits, source, kind=kind, undoes=undoes, cause=cause)
 
     @transaction.atomic
     def discard_draft(self, user, base_version=None):
@@ -595,8 +599,9 @@ class Offer(models.Model):
             return sorted_rows(getattr(self, name).all())
         return getattr(self, name)
 
-    def write_history(self, user, edits, source=None, kind=None, undoes=None):
-        """One history row for the edited fields ([label, old, new] each), one for a move from ``source``."""
+    def write_history(self, user, edits, source=None, kind=None, undoes=None, cause=None):
+        """One history row for the edited fields ([label, old, new] each), one for a move from ``source``;
+        ``cause``: the structure's change (StructureEvent) that made this one (its unit closed or reopened)."""
         if edits:
             OfferEvent.objects.create(
                 offer=self,
@@ -605,6 +610,7 @@ class Offer(models.Model):
                 fields=[label for label, _, _ in edits],
                 changes=edits,
                 version=self.version,
+                cause=cause,
             )
         if source is not None:
             OfferEvent.objects.create(
@@ -658,6 +664,8 @@ class OfferEvent(models.Model):
         EDIT = "modification", "Modification"
         MOVE = "deplacement", "Déplacement"
         UNDO = "annulation", "Annulation de déplacement"
+        # Its structure (a service or an UF) moved within the EG, with the offer: the offer's own row unchanged.
+        UNIT_MOVE = "deplacement_unite", "Déplacement de sa structure"
 
     MOVE_KINDS = (Kind.MOVE, Kind.UNDO)
 
@@ -682,6 +690,15 @@ class OfferEvent(models.Model):
     )
     # [label, old value, new value] of each edited field, as shown when published (older events: labels only).
     changes = models.JSONField("modifications", default=list, blank=True)
+    # The change of the internal organisation that caused this one (its structure closed, reopened or moved).
+    cause = models.ForeignKey(
+        "structures.StructureEvent",
+        verbose_name="à la suite de",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="offer_events",
+    )
 
     objects = OfferPartQuerySet.as_manager()
 
@@ -706,15 +723,26 @@ class OfferEvent(models.Model):
     def description(self):
         who = self.author or "un utilisateur supprimé"
         when = timezone.localtime(self.created_at)
+        if self.kind == self.Kind.UNIT_MOVE:
+            return (
+                f"Déplacée avec « {self.cause_name} » de « {self.from_label} » vers "
+                f"« {self.to_label} » par {who} le {when:%d/%m/%Y à %H:%M}"
+            )
         if self.kind == self.Kind.EDIT and self.changes:
             edits = " ; ".join(f"{label} : « {old} » → « {new} »" for label, old, new in self.changes)
-            return f"Modifiée par {who} le {when:%d/%m/%Y à %H:%M} : {edits}"
+            along = f" (avec « {self.cause_name} »)" if self.cause_id else ""
+            return f"Modifiée{along} par {who} le {when:%d/%m/%Y à %H:%M} : {edits}"
         if self.kind == self.Kind.EDIT:
             return f"Modifiée ({', '.join(self.fields)}) par {who} le {when:%d/%m/%Y à %H:%M}"
         if self.kind == self.Kind.CREATE:
             return f"Créée dans « {self.to_label} » et publiée par {who} le {when:%d/%m/%Y à %H:%M}"
         verb = "Déplacée" if self.kind == self.Kind.MOVE else "Ramenée (annulation du déplacement)"
         return f"{verb} de « {self.from_label} » vers « {self.to_label} » par {who} le {when:%d/%m/%Y à %H:%M}"
+
+    @property
+    def cause_name(self):
+        """The name of the structure whose change caused this row (read with ``cause__structure``)."""
+        return self.cause.structure.name if self.cause_id and self.cause is not None else ""
 
 
 class OfferDraft(models.Model):

@@ -1,5 +1,6 @@
 """Validators shared by the portal's forms and the admin (every app may import this module)."""
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -34,4 +35,16 @@ def validate_name(value):
     if not any(is_visible(character) for character in value):
         raise ValidationError(
             "Le nom ne contient aucun caractère visible : saisissez des lettres ou des chiffres.", code="invisible"
+        )
+
+
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,19}")
+
+
+def validate_code(value):
+    """An internal structure's code in its EG (a code UF): ASCII letters and digits, then . _ / - at most."""
+    if not CODE_RE.fullmatch(value):
+        raise ValidationError(
+            "Le code s'écrit avec des lettres sans accent, des chiffres et les signes . _ / - (20 caractères au plus).",
+            code="invalid_code",
         )

@@ -6,6 +6,7 @@ write to one EG's tree never touches another EG's rows. No ``order_insertion_by`
 with it would renumber the ``tree_id`` of every other EG. Children are ordered by name when read.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Q
@@ -17,7 +18,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
-from ror_portal.validators import validate_name
+from ror_portal.validators import validate_code, validate_name
 from structures import departements
 
 
@@ -319,6 +320,17 @@ class Structure(MPTTModel):
     )
     opened_on = models.DateField("date d'ouverture", null=True, blank=True)
     closed_on = models.DateField("date de fermeture", null=True, blank=True)
+    # An internal structure's own code in its EG (the code UF of the établissement's organisation), optional.
+    code = models.CharField(
+        "code dans l'établissement",
+        max_length=20,
+        blank=True,
+        validators=[validate_code],
+        help_text="Le code de la structure dans l'établissement, par exemple son code UF.",
+    )
+    # Bumped by every change made in the portal (name, dates, code, place): a form based on an older version is
+    # refused instead of overwriting what someone else saved meanwhile.
+    version = models.PositiveIntegerField("version", default=1, db_default=1, editable=False)
 
     # Établissement géographique only (FINESS cells), empty on internal structures.
     finess_et = models.CharField("FINESS ET", max_length=9, unique=True, null=True, blank=True)
@@ -420,6 +432,12 @@ class Structure(MPTTModel):
                     "une structure interne n'en a pas."
                 ),
             ),
+            models.UniqueConstraint(
+                fields=["tree_id", "code"],
+                condition=~Q(code=""),
+                name="structures_structure_code_unique_in_eg",
+                violation_error_message="Ce code est déjà celui d'une autre structure de l'établissement.",
+            ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True)
                 | Q(opened_on__isnull=True)
@@ -474,15 +492,6 @@ class Structure(MPTTModel):
             raise ValidationError(
                 {"parent": "Une structure interne est rattachée à un établissement ou une structure."}
             )
-        if self.kind == self.Kind.POLE and parent.kind != self.Kind.ETABLISSEMENT:
-            raise ValidationError({"parent": "Un pôle ne peut être rattaché qu'à un établissement géographique."})
-        if parent.kind != self.Kind.ETABLISSEMENT and RANK[self.kind] < RANK[parent.kind]:
-            raise ValidationError(
-                {
-                    "parent": f"Un(e) {self.get_kind_display().lower()} ne peut pas être placé(e) sous un(e) "
-                    f"{parent.get_kind_display().lower()}."
-                }
-            )
         if self.pk and parent.pk:
             # Internal structures never leave their EG. Read positions from the database: MPTT fields
             # of instances in memory go stale after other tree writes.
@@ -495,6 +504,13 @@ class Structure(MPTTModel):
                     )
                 if current["lft"] <= target["lft"] <= current["rght"]:
                     raise ValidationError({"parent": "Une structure ne peut pas être placée sous elle-même."})
+        from structures.organisation import kind_refusal
+
+        # The kind rule applies where a structure is placed; one already in place keeps it (older trees).
+        moved_or_new = self.pk is None or getattr(self, "_mptt_cached_fields", {}).get("parent") != self.parent_id
+        reason = kind_refusal(self.kind, parent.kind) if moved_or_new else None
+        if reason:
+            raise ValidationError({"parent": reason})
 
     def etablissement_root(self):
         """The EG this node belongs to, read from the database."""
@@ -533,11 +549,178 @@ class Structure(MPTTModel):
             self.parent = Structure.objects.get(pk=self.parent_id)
         self.save(*args, **kwargs)
 
+    # --- changes made in the portal (structures.organisation states the rules) ------------------------------
 
-RANK = {
-    Structure.Kind.ETABLISSEMENT: 0,
-    Structure.Kind.POLE: 1,
-    Structure.Kind.SERVICE: 2,
-    Structure.Kind.UF: 3,
-    Structure.Kind.UE: 4,
-}
+    def locked(self, base_version=None):
+        """This node read again under the lock of its EG's tree; StaleStructure when ``base_version`` (what the
+        user's form was based on) is no longer its version, StructureRefused when it is gone."""
+        if not Structure.objects.filter(pk=self.pk).exists():
+            raise StructureRefused("Cette structure n'existe plus.")
+        self.lock_tree()
+        node = Structure.objects.get(pk=self.pk)
+        if base_version is not None and node.version != base_version:
+            raise StaleStructure(node)
+        return node
+
+    @classmethod
+    @transaction.atomic
+    def add_internal(cls, user, parent, kind, name, opened_on=None, code=""):
+        """ "Ajouter une structure interne": a new ``kind`` structure, last child of ``parent``, and its history's
+        first row. The rules are read again under the EG's lock (StructureRefused with the French reason)."""
+        from structures.organisation import OrganisationPolicy
+
+        parent = parent.locked()
+        reason = OrganisationPolicy(user).addition_refusal(parent, kind)
+        if reason:
+            raise StructureRefused(reason)
+        node = cls(kind=kind, name=name, opened_on=opened_on, code=code, parent=parent)
+        node.full_clean(exclude=["lft", "rght", "tree_id", "level"])
+        node.check_code_unique(parent.tree_id)
+        node.save()
+        StructureEvent.objects.create(
+            structure=node, author=user, kind=StructureEvent.Kind.CREATE, to_label=parent.name, version=node.version
+        )
+        return node
+
+    def check_code_unique(self, tree_id):
+        """The code is unique in the EG (structures_structure_code_unique_in_eg, checked under the EG's lock)."""
+        if self.code and Structure.objects.filter(tree_id=tree_id, code=self.code).exclude(pk=self.pk).exists():
+            raise ValidationError({"code": "Ce code est déjà celui d'une autre structure de l'établissement."})
+
+    CHANGEABLE_FIELDS = ("name", "opened_on", "code")
+
+    @transaction.atomic
+    def change(self, user, changes, base_version=None):
+        """ "Modifier": write ``changes`` (name, opening date, code) and one history row with the old and new
+        values. Nothing is written when nothing changed."""
+        from structures.organisation import OrganisationPolicy
+
+        unknown = set(changes) - set(self.CHANGEABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"Not changeable here: {sorted(unknown)}")
+        node = self.locked(base_version)
+        reason = OrganisationPolicy(user).change_refusal(node)
+        if reason:
+            raise StructureRefused(reason)
+        changed = [name for name, value in changes.items() if getattr(node, name) != value]
+        if not changed:
+            return node
+        before = {name: getattr(node, name) for name in changed}
+        for name in changed:
+            setattr(node, name, changes[name])
+        node.full_clean(exclude=["lft", "rght", "tree_id", "level", "parent"])
+        node.check_code_unique(node.tree_id)
+        node.version += 1
+        node.save(update_fields=[*changed, "version", "updated_at"])
+        StructureEvent.objects.create(
+            structure=node,
+            author=user,
+            kind=StructureEvent.Kind.EDIT,
+            changes=[[field_label(name), shown_value(before[name]), shown_value(changes[name])] for name in changed],
+            version=node.version,
+        )
+        return node
+
+
+class StructureRefused(Exception):
+    """A change of the internal organisation breaks a rule; ``str(error)`` is the French reason."""
+
+
+class StaleStructure(Exception):
+    """The form was based on an older version of the structure: someone changed it meanwhile."""
+
+    def __init__(self, node):
+        self.node = node
+        super().__init__(
+            f"« {node.name} » a été modifié(e) entre-temps (le "
+            f"{timezone.localtime(node.updated_at):%d/%m/%Y à %H:%M}) : rechargez la page, vos modifications "
+            "n'ont pas été enregistrées."
+        )
+
+
+def field_label(name):
+    label = str(Structure._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def shown_value(value):
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "strftime"):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+class StructureEvent(models.Model):
+    """One change of a structure made in the portal (its "Historique"): who, when, what.
+
+    A closing (or reopening) of a structure writes one row on it and one on each sub-structure it closed, whose
+    ``cause`` is the first: reopening "with what was closed with it" follows that link."""
+
+    class Kind(models.TextChoices):
+        CREATE = "creation", "Création"
+        EDIT = "modification", "Modification"
+        CLOSE = "fermeture", "Fermeture"
+        REOPEN = "reouverture", "Réouverture"
+        MOVE = "deplacement", "Déplacement"
+
+    structure = models.ForeignKey(Structure, verbose_name="structure", on_delete=models.CASCADE, related_name="events")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField("date", default=timezone.now)
+    kind = models.CharField("nature", max_length=20, choices=Kind)
+    # [label, old value, new value] of each changed field.
+    changes = models.JSONField("modifications", default=list, blank=True)
+    from_label = models.CharField("depuis (libellé)", max_length=255, blank=True)
+    to_label = models.CharField("vers (libellé)", max_length=255, blank=True)
+    closed_on = models.DateField("date de fermeture", null=True, blank=True)
+    cause = models.ForeignKey(
+        "self",
+        verbose_name="avec",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consequences",
+    )
+    # How many sub-structures and offers the change took with it (a closing, a reopening, a move).
+    structures_count = models.PositiveIntegerField("sous-structures concernées", default=0)
+    offers_count = models.PositiveIntegerField("offres concernées", default=0)
+    version = models.PositiveIntegerField("version")
+
+    class Meta:
+        verbose_name = "historique de la structure"
+        verbose_name_plural = "historiques des structures"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["structure", "-created_at"], name="structures_event_date_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} de « {self.structure} »"
+
+    @property
+    def description(self):
+        who = self.author or "un utilisateur supprimé"
+        when = timezone.localtime(self.created_at)
+        by = f"par {who} le {when:%d/%m/%Y à %H:%M}"
+        cause = self.cause
+        along = f" avec « {cause.structure} »" if cause is not None else ""
+        counts = self.counts_text
+        if self.kind == self.Kind.CREATE:
+            return f"Créée dans « {self.to_label} » {by}"
+        if self.kind == self.Kind.EDIT:
+            edits = " ; ".join(f"{label} : « {old} » → « {new} »" for label, old, new in self.changes)
+            return f"Modifiée {by} : {edits}"
+        if self.kind == self.Kind.CLOSE:
+            return f"Fermée au {self.closed_on:%d/%m/%Y}{along} {by}{counts}"
+        if self.kind == self.Kind.REOPEN:
+            return f"Rouverte{along} {by}{counts}"
+        return f"Déplacée de « {self.from_label} » vers « {self.to_label} » {by}{counts}"
+
+    @property
+    def counts_text(self):
+        parts = []
+        if self.structures_count:
+            parts.append(f"{self.structures_count} sous-structure{'s' if self.structures_count > 1 else ''}")
+        if self.offers_count:
+            parts.append(f"{self.offers_count} offre{'s' if self.offers_count > 1 else ''}")
+        return f", avec {' et '.join(parts)}" if parts else ""

@@ -4,11 +4,13 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from offers.models import MoveRefused, Offer, OfferEvent, StaleOffer
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
 from tests.offers.factories import OfferFactory
+from tests.structures.builders import assert_tree_exact
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = [
@@ -136,15 +138,16 @@ def test_concurrent_tree_writes_in_one_eg_are_serialised(tree):
             assert row["level"] == parent["level"] + 1
 
 
-def test_crossing_structure_moves_in_the_admin_are_serialised_and_the_second_is_refused(tree):
+def test_concurrent_structure_moves_in_the_admin_are_serialised(tree):
+    """Two référents move at once an UF into service B and service B itself up to the EG: both moves are
+    written one after the other, on exact positions."""
     from django.test import Client
     from django.urls import reverse
 
     from tests.accounts.factories import UserFactory
 
-    eg, service, _ufs, _user = tree
+    eg, service, ufs, _user = tree
     pole = service.parent
-    a = StructureFactory(parent=pole, service=True, name="Service A")
     b = StructureFactory(parent=pole, service=True, name="Service B")
     referents = []
     for n in range(2):
@@ -162,16 +165,44 @@ def test_crossing_structure_moves_in_the_admin_are_serialised_and_the_second_is_
 
         return run
 
-    results = run_in_threads([move(referents[0], a, b), move(referents[1], b, a)])
+    results = run_in_threads([move(referents[0], ufs[0], b), move(referents[1], b, eg)])
 
-    statuses = sorted(getattr(r, "status_code", r) for r in results)
-    assert statuses == [200, 302], results
-    refused = next(r for r in results if r.status_code == 200)
-    assert "Une structure ne peut pas être placée sous elle-même." in refused.text
-    rows = list(Structure.objects.filter(tree_id=eg.tree_id).values("pk", "parent_id", "lft", "rght"))
-    assert sorted(v for row in rows for v in (row["lft"], row["rght"])) == list(range(1, 2 * len(rows) + 1))
-    parents = {row["pk"]: row["parent_id"] for row in rows}
-    assert (parents[a.pk], parents[b.pk]) in {(b.pk, pole.pk), (pole.pk, a.pk)}
+    assert sorted(getattr(r, "status_code", r) for r in results) == [302, 302], results
+    assert_tree_exact(eg.tree_id)
+    assert Structure.objects.get(pk=ufs[0].pk).parent_id == b.pk
+    assert Structure.objects.get(pk=b.pk).parent_id == eg.pk
+
+
+def test_concurrent_organisation_changes_in_one_eg_keep_an_exact_tree_and_every_offer(tree):
+    """Creations, moves of units with offers and closings in one EG from several threads (the portal's paths)."""
+    from offers import organisation
+
+    eg, service, ufs, user = tree
+    pole = service.parent
+    services = [StructureFactory(parent=pole, service=True, name=f"Service {n}") for n in range(3)]
+    offers = [OfferFactory(structure=uf) for uf in ufs for _ in range(2)]
+    attachments = {offer.pk: offer.structure_id for offer in offers}
+
+    def add(n):
+        return lambda: Structure.add_internal(user, Structure.objects.get(pk=pole.pk), Structure.Kind.SERVICE, f"N{n}")
+
+    def move(uf, target):
+        return lambda: organisation.move(user, Structure.objects.get(pk=uf.pk), target)
+
+    def close(uf):
+        return lambda: organisation.close(user, Structure.objects.get(pk=uf.pk), timezone.localdate())
+
+    jobs = [move(uf, services[n % 3]) for n, uf in enumerate(ufs[:6])] + [add(n) for n in range(3)]
+    jobs += [close(ufs[6]), close(ufs[7])]
+    results = run_in_threads(jobs)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert_tree_exact(eg.tree_id)
+    assert dict(Offer.objects.filter(pk__in=attachments).values_list("pk", "structure_id")) == attachments
+    for n, uf in enumerate(ufs[:6]):
+        assert Structure.objects.get(pk=uf.pk).parent_id == services[n % 3].pk
+    assert Offer.objects.filter(structure__in=ufs[6:], closed_on=timezone.localdate()).count() == 4
+    assert OfferEvent.objects.filter(kind=OfferEvent.Kind.UNIT_MOVE).count() == 12
 
 
 def test_concurrent_admin_saves_of_one_offer_keep_exactly_one(tree):

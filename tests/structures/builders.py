@@ -53,3 +53,26 @@ def many_etablissements(count, **fields):
         for n in range(count)
     )
     return ej
+
+
+def assert_tree_exact(tree_id):
+    """The tree's lft/rght/level are exactly those a rebuild gives from ``parent_id`` (siblings kept in their
+    current order): no gap, no overlap, every node inside its parent."""
+    rows = list(Structure.objects.filter(tree_id=tree_id).values_list("pk", "parent_id", "lft", "rght", "level"))
+    children = {}
+    for pk, parent_id, _lft, _, _ in sorted(rows, key=lambda row: row[2]):
+        children.setdefault(parent_id, []).append(pk)
+    (root,) = children[None]
+    expected, counter = {}, 0
+
+    def walk(pk, level):
+        nonlocal counter
+        counter += 1
+        left = counter
+        for child in children.get(pk, []):
+            walk(child, level + 1)
+        counter += 1
+        expected[pk] = (left, counter, level)
+
+    walk(root, 0)
+    assert {pk: (lft, rght, level) for pk, _, lft, rght, level in rows} == expected

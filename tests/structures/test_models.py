@@ -92,7 +92,7 @@ def test_two_roots_cannot_share_a_tree():
         (K.UF, K.POLE, True),
         (K.UF, K.SERVICE, True),
         (K.UE, K.UF, True),
-        (K.UF, K.UF, True),
+        (K.UF, K.UF, False),  # under an UF, an unité élémentaire only
         (K.POLE, K.POLE, False),
         (K.POLE, K.SERVICE, False),
         (K.POLE, K.UF, False),
