@@ -26,6 +26,7 @@ from nomenclatures.models import (
 )
 from offers.models import PARTS, Contact, ModeleSaisie, Offer, Telecom
 from offers.values import display, to_raw
+from ror_portal.forms import MAX_VERSION, DateInput, NumberField
 from ror_portal.validators import validate_name
 from structures.models import Structure
 
@@ -35,25 +36,6 @@ SENSITIVE_HELP = (
     'des contacts sera automatiquement "très restreint".'
 )
 AGE_LIMIT = 120
-MAX_VERSION = 2**31 - 1  # the range of the version columns (a draft keeps the version it was based on)
-
-
-class NumberField(forms.IntegerField):
-    """An integer typed in ASCII digits: Django's ``int()`` would also read other scripts' digits ("١٢")."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip() and not value.strip().isascii():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-class DateInput(forms.DateInput):
-    """The browser's date field (its value in ISO format; a typed JJ/MM/AAAA is read too)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class BlockForm(forms.Form):

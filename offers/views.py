@@ -79,7 +79,7 @@ def offer_detail(request, pk):
     cache.attach(contacts, "fonction", "nature", "confidentialite")
     cache.attach([telecom for contact in contacts for telecom in contact.telecoms.all()], "confidentialite")
     path = offer.structure.outline_path()
-    events = list(offer.events.select_related("author")[:50])
+    events = list(offer.events.select_related("author", "cause__structure")[:50])
     latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:

@@ -3,6 +3,8 @@ from django.db.models import Exists, OuterRef
 
 from nomenclatures import cache
 from nomenclatures.models import CategorieEtablissement
+from ror_portal.forms import MAX_VERSION, DateInput, NumberField
+from ror_portal.validators import validate_code, validate_name
 from structures import departements
 from structures.finess import FINESS_RE
 from structures.models import Structure
@@ -68,3 +70,104 @@ class EtablissementFilterForm(forms.Form):
     @property
     def sort(self):
         return (self.cleaned_data.get("tri") if self.is_bound and self.is_valid() else None) or "nom"
+
+
+# --- the internal organisation (structures.organisation states the rules; the models re-check them) ---------
+
+
+def hidden_number(maximum):
+    """A number the page sent back (a version, an id): anything else means a page tampered with or outdated."""
+    return NumberField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=maximum,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), INCOMPLETE),
+    )
+
+
+INCOMPLETE = "La demande est incomplète : rechargez la page et recommencez."
+
+
+class StructureForm(forms.Form):
+    """ "Modifier" an internal structure: nom, date d'ouverture, code in the EG."""
+
+    name = forms.CharField(
+        label="Nom",
+        max_length=255,
+        validators=[validate_name],
+        error_messages={
+            "required": "Saisissez le nom de la structure.",
+            "max_length": "Le nom ne dépasse pas 255 caractères.",
+        },
+    )
+    opened_on = forms.DateField(
+        label="Date d'ouverture",
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": "Saisissez la date d'ouverture au format JJ/MM/AAAA."},
+    )
+    code = forms.CharField(
+        label="Code dans l'établissement",
+        required=False,
+        max_length=20,
+        validators=[validate_code],
+        help_text="Facultatif : le code de la structure dans l'établissement, par exemple son code UF.",
+        error_messages={"max_length": "Le code ne dépasse pas 20 caractères."},
+    )
+    version = hidden_number(MAX_VERSION)
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+    @property
+    def changes(self):
+        return {name: self.cleaned_data[name] for name in Structure.CHANGEABLE_FIELDS}
+
+
+class StructureAddForm(StructureForm):
+    """ "Ajouter une structure interne": the type (those allowed under ``parent``), then the fields of a change."""
+
+    field_order = ["kind", "name", "opened_on", "code"]
+
+    kind = forms.ChoiceField(
+        label="Type",
+        error_messages={
+            "required": "Sélectionnez le type de la structure.",
+            "invalid_choice": "Ce type de structure ne peut pas être ajouté ici.",
+        },
+    )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]
+        labels = {Structure.Kind.SERVICE: "Structure interne ou service"}
+        self.fields["kind"].choices = [("", "Sélectionnez le type")] + [
+            (kind.value, labels.get(kind, kind.label)) for kind in kinds
+        ]
+
+
+class ClosingForm(forms.Form):
+    """ "Fermer la structure": its date (everything below closes at the same date)."""
+
+    closed_on = forms.DateField(
+        label="Date de fermeture",
+        widget=DateInput,
+        error_messages={
+            "required": "Saisissez la date de fermeture.",
+            "invalid": "Saisissez la date de fermeture au format JJ/MM/AAAA.",
+        },
+    )
+    version = hidden_number(MAX_VERSION)
+
+
+class ReopeningForm(forms.Form):
+    with_contents = forms.BooleanField(label="Rouvrir aussi ce qui a été fermé avec elle", required=False)
+    version = hidden_number(MAX_VERSION)
+
+
+class MoveForm(forms.Form):
+    cible = hidden_number(2**63 - 1)
+    version = hidden_number(MAX_VERSION)

@@ -377,7 +377,7 @@ class Structure(MPTTModel):
     # twenty columns) stay in the database. The ORM's work grows with the columns it selects.
     OUTLINE_FIELDS = (
         "id", "kind", "name", "parent_id", "tree_id", "lft", "rght", "level", "opened_on", "closed_on",
-        "finess_et", "identifiant_oi", "entite_juridique_id", "categorie_id", "departement",
+        "finess_et", "identifiant_oi", "entite_juridique_id", "categorie_id", "departement", "code", "version",
     )  # fmt: skip
 
     def outline_path(self, include_self=True):
@@ -457,6 +457,15 @@ class Structure(MPTTModel):
     @property
     def is_closed(self):
         return self.closed_on is not None and self.closed_on <= timezone.localdate()
+
+    @property
+    def closing_label(self):
+        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" for an open structure."""
+        if self.closed_on is None:
+            return ""
+        if self.is_closed:
+            return f"Fermée depuis le {self.closed_on:%d/%m/%Y}"
+        return f"Fermeture prévue le {self.closed_on:%d/%m/%Y}"
 
     INTERNAL_HEADINGS = {
         Kind.ETABLISSEMENT: "Dans cet établissement",

@@ -55,6 +55,10 @@ class OrganisationPolicy:
         self.today = timezone.localdate()
         self._managed = {}
 
+    def remember(self, tree_id, managed):
+        """Prime the cache from what the caller already knows (the structure's page)."""
+        self._managed[tree_id] = managed
+
     def manages(self, tree_id):
         """Whether the user manages the EG of ``tree_id`` (responsables of the EG or its EJ, référents)."""
         if tree_id not in self._managed:
@@ -148,9 +152,11 @@ class OrganisationPolicy:
         """Why ``node`` (with everything below it) may not be placed under ``target``, or None.
 
         The positions are the database's: callers pass rows read under the EG's lock or in this request."""
-        reason = self.move_source_refusal(node)
-        if reason:
-            return reason
+        return self.move_source_refusal(node) or self.target_refusal(node, target, target_ancestors)
+
+    def target_refusal(self, node, target, target_ancestors=None):
+        """The rules on the destination of a movable ``node`` (``move_source_refusal`` is None): same EG, not
+        inside itself, not where it is, open, of a kind that accepts it. The picker asks it for each entry."""
         if target.tree_id != node.tree_id:
             return "Une structure interne reste dans son établissement géographique."
         if target.pk == node.pk or node.lft < target.lft < node.rght:

@@ -1,17 +1,30 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from nomenclatures import cache
-from offers import completeness
+from offers import completeness, organisation
 from offers.models import Offer
 from offers.moves import MovePolicy
+from ror_portal.converters import parse_id
 from ror_portal.pagination import KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
 from structures.contents import contents_page
-from structures.forms import EtablissementFilterForm
-from structures.models import EntiteJuridique, Structure
+from structures.forms import (
+    ClosingForm,
+    EtablissementFilterForm,
+    MoveForm,
+    ReopeningForm,
+    StructureAddForm,
+    StructureForm,
+)
+from structures.models import EntiteJuridique, StaleStructure, Structure, StructureRefused
+from structures.organisation import OrganisationPolicy
 
 PAGE_SIZE = 25
 
@@ -127,6 +140,23 @@ def entite_juridique_list(request):
     return render_page(request, "structures/entite_juridique_list.html", context)
 
 
+EVENTS_SHOWN = 50
+
+
+def organisation_actions(policy, node, ancestors):
+    """The buttons of a structure's page for the EG's managers: those whose rule allows them here."""
+    if node.is_etablissement:
+        return {"add": policy.addition_refusal(node, ancestors=ancestors) is None}
+    closable = policy.closing_refusal(node, ancestors) is None
+    return {
+        "add": policy.addition_refusal(node, ancestors=ancestors) is None,
+        "edit": True,
+        "close": closable,
+        "reopen": node.closed_on is not None and policy.reopening_refusal(node, ancestors) is None,
+        "move": policy.move_source_refusal(node, ancestors) is None,
+    }
+
+
 def structure_detail(request, pk):
     node = get_object_or_404(Structure.objects.visible_to(request.user).select_related("entite_juridique"), pk=pk)
     ancestors = node.outline_path(include_self=False)
@@ -145,6 +175,9 @@ def structure_detail(request, pk):
         else None
     )
     creation_refusal = policy.creation_refusal(node, ancestors) if policy.manages(node.tree_id) else None
+    manages = policy.manages(node.tree_id)
+    organisation_policy = OrganisationPolicy(request.user)
+    organisation_policy.remember(node.tree_id, manages)
     context = {
         "page_title": node.name,
         "breadcrumb": structure_crumbs(ancestors, (node.name, None)),
@@ -157,5 +190,223 @@ def structure_detail(request, pk):
         "statuses": statuses,
         # Closing a level closes everything below it.
         "closed_above": any(item.is_closed for item in [*ancestors, node]),
+        "actions": organisation_actions(organisation_policy, node, ancestors) if manages else None,
+        "events": list(node.events.select_related("author", "cause__structure")[:EVENTS_SHOWN]),
     }
     return render_page(request, "structures/structure_detail.html", context)
+
+
+# --- the internal organisation: add, change, close, reopen, move (rules: structures.organisation) ------------
+
+PICKER_LIMIT = 100
+
+
+def managed_structure(request, pk):
+    """The structure, if the user manages its EG (responsables of the EG or its EJ, référents of its
+    département); a 404 for anyone else, régulateurs included (they read the structure's page only)."""
+    node = Structure.objects.managed_by(request.user).only(*Structure.OUTLINE_FIELDS, "updated_at").filter(pk=pk)
+    node = node.first()
+    if node is None:
+        raise Http404("Structure inconnue ou hors de votre périmètre de gestion.")
+    return node
+
+
+def organisation_page(request, template, node, title, context, partials=None):
+    """A page of the internal organisation under the structure's breadcrumb."""
+    ancestors = context.pop("ancestors", None) or node.outline_path(include_self=False)
+    context = {
+        "page_title": f"{title} – {node.name}",
+        "breadcrumb": structure_crumbs(
+            ancestors, (node.name, reverse("structure_detail", args=[node.pk])), (title, None)
+        ),
+        "node": node,
+        "title": title,
+    } | context
+    return render_page(request, template, context, partials=partials)
+
+
+def add_model_errors(form, error):
+    """A model's ValidationError on the form: on the field it names when the form has it, else on the form."""
+    for name, messages_ in getattr(error, "message_dict", {None: error.messages}).items():
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def structure_add(request, pk):
+    """ "Ajouter une structure interne" under ``pk``: the types its level accepts."""
+    parent = managed_structure(request, pk)
+    ancestors = parent.outline_path(include_self=False)
+    policy = OrganisationPolicy(request.user)
+    policy.remember(parent.tree_id, True)
+    refusal = policy.addition_refusal(parent, ancestors=ancestors)
+    form = StructureAddForm(request.POST or None, kinds=policy.addition_kinds(parent))
+    if request.method == "POST" and not refusal and form.is_valid():
+        data = form.cleaned_data
+        try:
+            node = Structure.add_internal(
+                request.user, parent, data["kind"], data["name"], opened_on=data["opened_on"], code=data["code"]
+            )
+        except StructureRefused as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"« {node.name} » a été ajouté(e) dans « {parent.name} ».")
+            return redirect("structure_detail", pk=node.pk)
+    context = {"ancestors": ancestors, "form": form, "refusal": refusal, "action": "ajouter"}
+    return organisation_page(
+        request, "structures/structure_form.html", parent, "Ajouter une structure interne", context
+    )
+
+
+def structure_edit(request, pk):
+    """ "Modifier" an internal structure: its name, opening date and code."""
+    node = managed_structure(request, pk)
+    policy = OrganisationPolicy(request.user)
+    policy.remember(node.tree_id, True)
+    refusal = policy.change_refusal(node)
+    if node.is_etablissement:
+        raise Http404(refusal)
+    # Dates as the browser's date field holds them (ISO), not as the template would print a date.
+    opened_on = node.opened_on.isoformat() if node.opened_on else ""
+    initial = {"name": node.name, "opened_on": opened_on, "code": node.code, "version": node.version}
+    form = StructureForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            node = node.change(request.user, form.changes, base_version=form.cleaned_data["version"])
+        except (StructureRefused, StaleStructure) as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            add_model_errors(form, error)
+        else:
+            messages.success(request, f"« {node.name} » a été enregistré(e).")
+            return redirect("structure_detail", pk=node.pk)
+    context = {"form": form, "refusal": refusal, "action": "modifier"}
+    return organisation_page(request, "structures/structure_form.html", node, "Modifier", context)
+
+
+def structure_close(request, pk):
+    """ "Fermer la structure": a date, then a confirmation page listing what closes with it."""
+    node = managed_structure(request, pk)
+    if node.is_etablissement:
+        raise Http404("Un établissement se ferme dans le FINESS.")
+    ancestors = node.outline_path(include_self=False)
+    policy = OrganisationPolicy(request.user)
+    policy.remember(node.tree_id, True)
+    refusal = policy.closing_refusal(node, ancestors)
+    form = ClosingForm(
+        request.POST or None, initial={"closed_on": timezone.localdate().isoformat(), "version": node.version}
+    )
+    preview = None
+    if request.method == "POST" and not refusal and form.is_valid():
+        closed_on = form.cleaned_data["closed_on"]
+        date_refusal = policy.closing_date_refusal(node, closed_on)
+        if date_refusal:
+            form.add_error("closed_on", date_refusal)
+        elif request.POST.get("action") == "confirmer":
+            try:
+                node = organisation.close(request.user, node, closed_on, base_version=form.cleaned_data["version"])
+            except (StructureRefused, StaleStructure) as error:
+                form.add_error(None, str(error))
+            else:
+                event = node.events.first()
+                messages.success(request, f"« {node.name} » est fermée au {closed_on:%d/%m/%Y}{event.counts_text}.")
+                return redirect("structure_detail", pk=node.pk)
+        else:
+            preview = organisation.closing_preview(node, closed_on)
+    context = {"ancestors": ancestors, "form": form, "refusal": refusal, "preview": preview}
+    return organisation_page(request, "structures/structure_close.html", node, "Fermer la structure", context)
+
+
+def structure_reopen(request, pk):
+    """ "Rouvrir la structure", and when asked what its latest closing closed with it."""
+    node = managed_structure(request, pk)
+    if node.is_etablissement:
+        raise Http404("Un établissement se rouvre dans le FINESS.")
+    ancestors = node.outline_path(include_self=False)
+    policy = OrganisationPolicy(request.user)
+    policy.remember(node.tree_id, True)
+    refusal = policy.reopening_refusal(node, ancestors)
+    preview = organisation.reopening_preview(node) if not refusal else None
+    form = ReopeningForm(request.POST or None, initial={"version": node.version, "with_contents": True})
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            node = organisation.reopen(
+                request.user,
+                node,
+                with_contents=form.cleaned_data["with_contents"],
+                base_version=form.cleaned_data["version"],
+            )
+        except (StructureRefused, StaleStructure) as error:
+            form.add_error(None, str(error))
+        else:
+            event = node.events.first()
+            messages.success(request, f"« {node.name} » est rouverte{event.counts_text}.")
+            return redirect("structure_detail", pk=node.pk)
+    has_contents = preview is not None and (preview.structures_count or preview.offers_count)
+    context = {"ancestors": ancestors, "form": form, "refusal": refusal, "preview": preview if has_contents else None}
+    return organisation_page(request, "structures/structure_reopen.html", node, "Rouvrir la structure", context)
+
+
+def structure_move(request, pk):
+    """ "Déplacer la structure": a picker over the EG's tree (``noeud``: the level shown, by default the current
+    parent), each entry with the reason it may not be chosen; "Déplacer ici" posts the level shown."""
+    node = managed_structure(request, pk)
+    if node.is_etablissement:
+        raise Http404("Un établissement ne se déplace pas.")
+    policy = OrganisationPolicy(request.user)
+    policy.remember(node.tree_id, True)
+    in_tree = Structure.objects.filter(tree_id=node.tree_id).only(*Structure.OUTLINE_FIELDS)
+    level_pk = parse_id(request.POST.get("cible") if request.method == "POST" else request.GET.get("noeud"))
+    level = in_tree.filter(pk=level_pk).first() if level_pk else in_tree.get(pk=node.parent_id)
+    if level is None:
+        raise Http404("Structure hors de l'établissement.")
+    level_path = level.outline_path()
+    ancestors = node.outline_path(include_self=False)
+    source_refusal = policy.move_source_refusal(node, ancestors)
+    form = MoveForm(request.POST or None, initial={"cible": level.pk, "version": node.version})
+    if request.method == "POST" and not source_refusal and form.is_valid():
+        try:
+            moved = organisation.move(request.user, node, level, base_version=form.cleaned_data["version"])
+        except (StructureRefused, StaleStructure) as error:
+            form.add_error(None, str(error))
+        else:
+            event = moved.events.first()
+            messages.success(request, f"« {moved.name} » a été déplacé(e) dans « {level.name} »{event.counts_text}.")
+            return redirect("structure_detail", pk=moved.pk)
+    children = list(level.children.only(*Structure.OUTLINE_FIELDS).order_by("lft")[: PICKER_LIMIT + 1])
+    entries = []
+    for child in children[:PICKER_LIMIT]:
+        inside = node.lft <= child.lft <= node.rght
+        refusal = None if source_refusal else policy.target_refusal(node, child, level_path)
+        entries.append(
+            {
+                "node": child,
+                "refusal": refusal,
+                # A link to choose it (shown as the new place), or to look below it; not into the moved structure.
+                "navigable": not inside and (refusal is None or child.rght - child.lft > 1),
+                "current": child.pk == node.parent_id,
+                "itself": child.pk == node.pk,
+            }
+        )
+    context = {
+        "form": form,
+        "refusal": source_refusal,
+        "level": level,
+        "level_path": level_path,
+        "level_refusal": source_refusal or policy.target_refusal(node, level, level_path[:-1]),
+        "entries": entries,
+        "truncated": len(children) > PICKER_LIMIT,
+        "moved_count": (node.rght - node.lft - 1) // 2,
+        "picker_base": reverse("structure_move", args=[node.pk]),
+        "current_parent": ancestors[-1],
+        "ancestors": ancestors,
+    }
+    return organisation_page(
+        request,
+        "structures/structure_move.html",
+        node,
+        "Déplacer la structure",
+        context,
+        partials={"picker-body": "picker-body"},
+    )

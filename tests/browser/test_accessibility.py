@@ -5,8 +5,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import User
+from offers import organisation
 from offers.models import Offer
 from structures.models import Structure
 from tests.browser.conftest import axe_violations, log_in, scrolls_sideways
@@ -31,8 +33,18 @@ def portal_pages():
         {"nom": "Offre en brouillon", "champ_activite": offer.champ_activite, "modele_saisie": "260/01"},
         publish=False,
     )
+    hj = Structure.objects.get(name="HJ Cardiologie")
+    salle = Structure.objects.get(name="Salle d'échographie cardiaque")
+    organisation.close(gestionnaire, hj, timezone.localdate())
     return [
         f"/offres/{moved.pk}/deplacements/{moved.latest_move().pk}/annuler/",
+        f"/structures/{offer.structure_id}/ajouter-une-structure/",
+        f"/structures/{offer.structure_id}/modifier/",
+        f"/structures/{offer.structure_id}/fermer/",
+        f"/structures/{offer.structure_id}/deplacer/",
+        f"/structures/{salle.pk}/deplacer/?noeud={eg.pk}",
+        f"/structures/{hj.pk}/",
+        f"/structures/{hj.pk}/rouvrir/",
         "/",
         "/etablissements/",
         "/etablissements/eg/",

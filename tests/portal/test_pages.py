@@ -267,7 +267,9 @@ def test_closed_structures_and_offers_are_shown_with_a_badge(client_for):
     uf_page = client.get(reverse("structure_detail", args=[uf.pk]))
 
     assert ("HJ Cardiologie", "Unité fonctionnelle") in {(row[0], row[1]) for row in table_rows(service_page.text)}
-    assert "HJ CardiologieFermée" in [row[0] for row in table_rows(service_page.text, keep_badges=True)]
+    assert "HJ CardiologieFermée depuis le 01/01/2024" in [
+        row[0] for row in table_rows(service_page.text, keep_badges=True)
+    ]
     assert "Fermée" in uf_page.text and "Hôpital de jour de cardiologie" in uf_page.text
 
 
@@ -571,9 +573,9 @@ PAGE_QUERIES = {
     "liste EG, recherche": 7,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
-    "eg": 8,  # with the completeness counts of its offers; and whether the user manages the EG (drafts, creation)
-    "pole": 8,
-    "uf": 8,
+    "eg": 9,  # its offers' completeness counts; whether the user manages the EG (drafts, creation); its history
+    "pole": 9,
+    "uf": 9,
     "offer": 10,
     "offer, caractéristiques": 8,  # its two many-to-many included
     # The general block's form is counted with the picker (tests/portal/test_edit.py, PICKER_QUERIES).
