@@ -103,14 +103,7 @@ class StructureAdmin(TerritoryAdmin):
     def get_fields(self, request, obj=None):
         if obj is not None and obj.is_etablissement:
             return ["kind", "name", *FINESS_READONLY, "opened_on", "closed_on"]
-        return ["kind", "name", "parent", "identifiant_oi", "opened_on", "closed_on"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        if obj.is_etablissement:
-            return ["kind", *FINESS_READONLY]
-        return ["kind"]
+        return ["kind", "name", "parent", "identifiant_oi", "code", "opened_on", "closed_on"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -135,10 +128,25 @@ class StructureAdmin(TerritoryAdmin):
         return format_html('<a href="{}">Offres rattachées</a>', url)
 
     def has_delete_permission(self, request, obj=None):
-        # An EG comes from FINESS: it is closed there, never deleted here.
-        if obj is not None and obj.is_etablissement:
+        # An EG comes from FINESS: closed there. An internal structure is closed in the portal, with what is below
+        # it; only one created by mistake (nothing below it, referenced by nothing) may be deleted here.
+        if obj is not None and obj.deletion_refusal():
             return False
         return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # "Supprimer les structures sélectionnées" would skip the rule above, which is read one structure at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.is_etablissement:
+            return ["kind", *FINESS_READONLY]
+        # Closing an internal structure closes what is below it: the portal's "Fermer la structure" does it.
+        return ["kind", "closed_on"]
 
     def save_model(self, request, obj, form, change):
         obj.save_in_tree()

@@ -596,6 +596,28 @@ class Structure(MPTTModel):
         if self.code and Structure.objects.filter(tree_id=tree_id, code=self.code).exclude(pk=self.pk).exists():
             raise ValidationError({"code": "Ce code est déjà celui d'une autre structure de l'établissement."})
 
+    def deletion_refusal(self):
+        """Why this structure may not be deleted (French), or None. Only a structure created by mistake is: an
+        internal one with nothing below it and referenced by no row (no offer, no offer's history, no
+        habilitation) — its own history goes with it. Any other is closed, never deleted."""
+        if self.is_etablissement:
+            return "Un établissement vient du FINESS : il y est fermé, jamais supprimé ici."
+        relations = [
+            field
+            for field in Structure._meta.get_fields(include_hidden=True)
+            if field.auto_created and not field.concrete
+        ]  # every reverse relation, those without a related name ("+": an offer's history) included
+        for relation in relations:
+            if relation.related_model is StructureEvent or relation.many_to_many:
+                continue
+            rows = relation.related_model._base_manager.filter(**{relation.field.name: self.pk})
+            if rows.exists():
+                return (
+                    f"« {self.name} » contient des sous-structures ou est référencé(e) "
+                    f"({relation.related_model._meta.verbose_name_plural}) : fermez-la plutôt que de la supprimer."
+                )
+        return None
+
     CHANGEABLE_FIELDS = ("name", "opened_on", "code")
 
     @transaction.atomic
@@ -660,6 +682,12 @@ def shown_value(value):
     return str(value)
 
 
+class StructureEventQuerySet(models.QuerySet):
+    def administered_by(self, user):
+        """The history of the structures of ``user``'s territory (it goes with a structure deleted in the admin)."""
+        return self.filter(structure__in=Structure.objects.administered_by(user))
+
+
 class StructureEvent(models.Model):
     """One change of a structure made in the portal (its "Historique"): who, when, what.
 
@@ -696,6 +724,8 @@ class StructureEvent(models.Model):
     structures_count = models.PositiveIntegerField("sous-structures concernées", default=0)
     offers_count = models.PositiveIntegerField("offres concernées", default=0)
     version = models.PositiveIntegerField("version")
+
+    objects = StructureEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "historique de la structure"

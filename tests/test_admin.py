@@ -503,3 +503,50 @@ def test_a_referent_adds_and_changes_a_modele_de_saisie_as_the_pages_render_it(r
     assert (
         referent.post(reverse("admin:offers_modelesaisie_delete", args=[modele.pk]), {"post": "yes"}).status_code == 403
     )
+
+
+# --- deleting a structure: only one created by mistake -------------------------------------------------------
+
+
+def delete_url(obj):
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+@pytest.mark.parametrize(
+    ("case", "deletable"),
+    [("leaf", True), ("with an offer", False), ("in an offer's history", False), ("with a sub-structure", False)],
+)
+def test_only_a_structure_created_by_mistake_is_deleted(referent, demo_user, case, deletable):
+    from offers.models import OfferEvent
+
+    user = demo_user("referent")
+    service = Structure.objects.get(name="Cardiologie", kind=Structure.Kind.SERVICE)
+    node = Structure.add_internal(user, service, Structure.Kind.UF, "Créée par erreur")
+    if case == "with an offer":
+        Offer.objects.filter(nom="Échographie cardiaque").update(structure=node)
+    elif case == "in an offer's history":
+        offer = Offer.objects.get(nom="Échographie cardiaque")
+        OfferEvent.objects.create(offer=offer, kind="deplacement", from_structure=node, from_label=node.name,
+                                  to_structure=offer.structure, to_label=offer.structure.name, version=1)  # fmt: skip
+    elif case == "with a sub-structure":
+        Structure.add_internal(user, node, Structure.Kind.UE, "Lits")
+
+    page = referent.get(delete_url(node))
+    response = referent.post(delete_url(node), {"post": "yes"})
+
+    if deletable:
+        assert (page.status_code, response.status_code) == (200, 302)
+        assert not Structure.objects.filter(pk=node.pk).exists()
+    else:
+        assert (page.status_code, response.status_code) == (403, 403)
+        assert Structure.objects.filter(pk=node.pk).exists()
+
+
+def test_the_admin_closes_no_internal_structure_its_portal_does(referent):
+    uf = Structure.objects.get(name="HJ Cardiologie")
+    data = form_data(referent.get(change_url(uf)).text, "structure_form")
+    assert "closed_on" not in data
+
+    response = referent.post(change_url(uf), data | {"closed_on": ["2020-01-01"]})
+
+    assert response.status_code == 302 and Structure.objects.get(pk=uf.pk).closed_on is None

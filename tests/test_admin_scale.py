@@ -45,10 +45,19 @@ def test_a_count_above_the_bound_says_plus_de_and_offers_the_pages_up_to_it(clie
     beyond = client.get(changelist(Structure, "?p=3"))
 
     assert "plus de 60 structures" in text(first)
-    assert "Sélectionner les plus de 60 structures" in text(first)
+    assert "Sélectionner" not in text(first)  # no bulk action on structures: each deletion is checked on its own
     assert first.context["cl"].result_count == 60
     assert len(second.context["cl"].result_list) == 10  # rows 51–60: the window stops at the bound
     assert beyond.status_code == 302 and beyond["Location"].endswith("?e=1")  # Django's "bad lookup" redirect
+
+
+def test_selecting_every_row_above_the_bound_says_plus_de(client, superuser, bound_of_60):
+    big_etablissement(poles=2, ufs_per_pole=7, offers_per_uf=5)  # 70 offers
+    client.force_login(superuser)
+
+    response = client.get(changelist(Offer))
+
+    assert "Sélectionner les plus de 60 offres" in text(response)
 
 
 def test_a_search_above_the_bound_says_plus_de_n_resultats(client, superuser, bound_of_60):

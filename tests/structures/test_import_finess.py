@@ -277,3 +277,27 @@ def test_only_the_first_hundred_rejections_are_printed_but_all_are_counted(tmp_p
     assert err.count("rejetée : catégorie d'établissement inconnue") == 100
     assert "… et 50 autre(s) ligne(s) rejetée(s)." in err
     assert "150 ligne(s) rejetée(s)" in out
+
+
+def test_reimporting_an_eg_keeps_its_internal_organisation(tmp_path):
+    from structures.models import StructureEvent
+    from tests.accounts.factories import HabilitationFactory
+    from tests.structures.builders import assert_tree_exact
+
+    run(write(tmp_path, [CLAUDE_BERNARD]))
+    eg = Structure.objects.get(finess_et="810000224")
+    user = HabilitationFactory(etablissement=eg).user
+    pole = Structure.add_internal(user, eg, Structure.Kind.POLE, "Médecine", code="P1")
+    service = Structure.add_internal(user, pole, Structure.Kind.SERVICE, "Cardiologie")
+    Structure.add_internal(user, service, Structure.Kind.UF, "Rythmologie", code="4012")
+    service.change(user, {"name": "Cardiologie adulte"})
+    internal = Structure.objects.filter(tree_id=eg.tree_id, level__gt=0).order_by("pk")
+    before = list(internal.values())  # every column: name, code, dates, version, lft/rght/level, timestamps
+    events = list(StructureEvent.objects.order_by("pk").values())
+
+    out, _ = run(write(tmp_path, [line_with(CLAUDE_BERNARD, rs="CL C. BERNARD", voie="DU PERE COLOMBIER")]))
+
+    assert "1 mis à jour" in out
+    assert list(internal.values()) == before
+    assert list(StructureEvent.objects.order_by("pk").values()) == events
+    assert_tree_exact(eg.tree_id)
