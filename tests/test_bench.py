@@ -1,6 +1,7 @@
 """The benchmark (bench/): the generated data set is a valid tree under the model's rules, its accounts log in,
 the bare view exists only when asked for, and the in-process query counts run on it."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -198,3 +199,17 @@ def test_the_results_table_merges_two_sizes_into_the_readme(tmp_path):
     assert "old" not in text and text.endswith(f"{report.END}\n\n## Layout\n")
     assert "| national | EG list | 200 | 7 | 7 |" in text
     assert "queries (500 EG) | queries (50\u202f000 EG)" in text
+
+
+def test_the_unit_move_measure_moves_an_uf_with_its_offers_and_leaves_the_data_as_it_was(bench_data):
+    before = positions(), sorted(Offer.objects.values_list("pk", "structure_id", "version"))
+    out = StringIO()
+
+    call_command("bench_move", offers=10, repetitions=3, stdout=out)
+
+    assert re.fullmatch(
+        r"Déplacement d'une UF et de ses 1[0-9] offres dans un EG de 97 structures : p50 [0-9.]+ ms, "
+        r"p95 [0-9.]+ ms, [0-9/]+ requêtes SQL par déplacement \(3 mesures\)\.\n",
+        out.getvalue(),
+    )
+    assert (positions(), sorted(Offer.objects.values_list("pk", "structure_id", "version"))) == before
