@@ -495,6 +495,10 @@ class Offer(models.Model):
         source = offer.structure
         if "structure" in changed:
             policy.check(changes["structure"])
+        elif "closed_on" in changed and changes["closed_on"] is None:
+            reason = policy.reopening_refusal()
+            if reason:
+                raise MoveRefused(reason)
         for name in changed:
             if name not in many:
                 setattr(offer, name, changes[name])

@@ -149,6 +149,16 @@ class MovePolicy:
                 )
         return None
 
+    def reopening_refusal(self):
+        """Why the offer may not be reopened (French), or None: its structure, or one above it, is closed."""
+        structure = Structure.objects.only(*Structure.OUTLINE_FIELDS).get(pk=self.offer.structure_id)
+        closed = self.closed_on_path(structure)
+        if closed is None:
+            return None
+        return Refusal(
+            f"« {closed.name} » est fermé(e) depuis le {closed.closed_on:%d/%m/%Y} : rouvrez d'abord la structure."
+        )
+
     def check(self, target, ancestors=None):
         reason = self.refusal(target, ancestors)
         if reason:

@@ -242,3 +242,19 @@ def test_closed_units_leave_the_offer_picker_targets(tree):
 
     policy = MovePolicy(fresh(tree["offers"]["other"]), tree["manager"])
     assert "fermé(e) depuis le" in policy.refusal(fresh(tree["uf"]))
+
+
+def test_an_offer_of_a_closed_structure_reopens_only_with_its_structure(tree):
+    from offers.forms import REOPENING
+    from offers.models import MoveRefused
+
+    organisation.close(tree["manager"], tree["service"], DAY)
+    offer = fresh(tree["offers"]["uf"])
+
+    with pytest.raises(MoveRefused, match="« Cardiologie » est fermé\\(e\\) depuis le 30/06/2026 : rouvrez d'abord"):
+        offer.publish(tree["manager"], REOPENING)
+    assert fresh(offer).closed_on == DAY
+    organisation.reopen(tree["manager"], fresh(tree["service"]))
+    organisation.reopen(tree["manager"], fresh(tree["uf"]))
+    fresh(offer).publish(tree["manager"], REOPENING)
+    assert fresh(offer).closed_on is None
