@@ -189,8 +189,9 @@ def move(user, node, target, base_version=None):
     source = Structure.objects.only("pk", "name").get(pk=node.parent_id)
     structures_count = (node.rght - node.lft - 1) // 2
     offers = list(offers_below(node).published().values_list("pk", "version"))
-    all_offers = offers_below(node).values_list("pk", flat=True)
-    Offer.objects.filter(pk__in=list(all_offers)).update(updated_at=timezone.now())
+    # Their row is unchanged but their place in the organisation is not: a client synchronising on the offers'
+    # last update sees them again.
+    offers_below(node).update(updated_at=timezone.now())
     node.parent = target
     node.version += 1
     node.save()

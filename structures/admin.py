@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.html import format_html
@@ -8,7 +9,7 @@ from ror_portal.converters import parse_id
 from structures import departements
 from structures.admin_scope import TerritoryAdmin
 from structures.finess import IMPORTED_FIELDS
-from structures.models import EntiteJuridique, Structure, referent_roles
+from structures.models import EntiteJuridique, Structure, StructureEvent, field_label, referent_roles, shown_value
 
 FINESS_READONLY = ["finess_et", *[name.removesuffix("_id") for name in IMPORTED_FIELDS]]
 
@@ -145,11 +146,37 @@ class StructureAdmin(TerritoryAdmin):
             return []
         if obj.is_etablissement:
             return ["kind", *FINESS_READONLY]
-        # Closing an internal structure closes what is below it: the portal's "Fermer la structure" does it.
-        return ["kind", "closed_on"]
+        # Moving or closing an internal structure takes what is below it along (offers included, each with its
+        # history): the portal's "Déplacer la structure" and "Fermer la structure" do it.
+        return ["kind", "parent", "closed_on"]
+
+    HISTORY_FIELDS = ("name", "opened_on", "code", "identifiant_oi")
 
     def save_model(self, request, obj, form, change):
+        """Saved under the EG's lock; an internal structure's addition or change is a row of its history."""
+        changed = [name for name in form.changed_data if name in self.HISTORY_FIELDS] if change else []
+        if changed:
+            obj.version = F("version") + 1  # a portal form based on the version before is then refused as stale
         obj.save_in_tree()
+        obj.refresh_from_db(fields=["version"])
+        if obj.is_etablissement:
+            return
+        if not change:
+            StructureEvent.objects.create(
+                structure=obj, author=request.user, kind=StructureEvent.Kind.CREATE, to_label=obj.parent.name,
+                version=obj.version,
+            )  # fmt: skip
+        elif changed:
+            StructureEvent.objects.create(
+                structure=obj,
+                author=request.user,
+                kind=StructureEvent.Kind.EDIT,
+                changes=[
+                    [field_label(name), shown_value(form.initial.get(name)), shown_value(getattr(obj, name))]
+                    for name in changed
+                ],
+                version=obj.version,
+            )
 
 
 @admin.register(EntiteJuridique)

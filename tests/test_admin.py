@@ -132,33 +132,31 @@ def test_a_forged_parent_outside_the_territory_is_refused(referent):
     assert not Structure.objects.filter(name="Intrus").exists()
 
 
-def test_a_referent_moves_a_structure_inside_its_etablissement(referent):
+@pytest.mark.parametrize("parent", ["Pédiatrie - Obstétrique", "CL DU REFUGE PROTESTANT"])
+def test_the_admin_moves_no_internal_structure_its_portal_does(referent, parent):
+    """A move takes the offers along with a history row each: the portal's "Déplacer la structure" does it. A
+    forged parent in the admin's change form is ignored (the field is read-only), in the EG or outside it."""
     uf = Structure.objects.get(name="HJ Cardiologie")
-    pole = Structure.objects.get(name="Pédiatrie - Obstétrique")
+    target = Structure.objects.get(name=parent)
+    data = form_data(referent.get(change_url(uf)).text, "structure_form")
+    assert "parent" not in data
 
-    response = referent.post(
-        change_url(uf),
-        {"name": uf.name, "parent": pole.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""},
-    )
+    response = referent.post(change_url(uf), data | {"parent": [str(target.pk)], "name": ["HJ de cardiologie"]})
 
     assert response.status_code == 302
-    assert Structure.objects.get(pk=uf.pk).parent_id == pole.pk
+    uf = Structure.objects.get(pk=uf.pk)
+    assert (uf.parent.name, uf.name, uf.version) == ("Cardiologie", "HJ de cardiologie", 2)
+    (event,) = uf.events.all()
+    assert event.changes == [["Nom", "HJ Cardiologie", "HJ de cardiologie"]] and event.author.username == "referent"
+
+
+def test_an_addition_in_the_admin_is_the_first_row_of_the_history(referent):
     eg = Structure.objects.get(finess_et="810000224")
-    assert Structure.objects.get(pk=eg.pk).rght == 2 * Structure.objects.filter(tree_id=eg.tree_id).count()
 
+    referent.post(reverse("admin:structures_structure_add"), {"kind": "1", "name": "Chirurgie", "parent": eg.pk})
 
-def test_moving_a_structure_to_another_etablissement_is_refused(referent):
-    uf = Structure.objects.get(name="HJ Cardiologie")
-    other = Structure.objects.get(finess_et="810000158")
-
-    response = referent.post(
-        change_url(uf),
-        {"name": uf.name, "parent": other.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""},
-    )
-
-    assert response.status_code == 200
-    assert "reste dans son établissement" in response.text
-    assert Structure.objects.get(pk=uf.pk).parent.name == "Cardiologie"
+    (event,) = Structure.objects.get(name="Chirurgie").events.all()
+    assert (event.kind, event.to_label) == ("creation", eg.name)
 
 
 def test_finess_cells_of_an_etablissement_are_read_only(referent):

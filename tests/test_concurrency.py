@@ -138,39 +138,41 @@ def test_concurrent_tree_writes_in_one_eg_are_serialised(tree):
             assert row["level"] == parent["level"] + 1
 
 
-def test_concurrent_structure_moves_in_the_admin_are_serialised(tree):
-    """Two référents move at once an UF into service B and service B itself up to the EG: both moves are
-    written one after the other, on exact positions."""
+def test_concurrent_additions_in_the_admin_are_serialised(tree):
+    """Référents add structures at once in one EG from the admin: each insert is written under the EG's lock, on
+    exact positions, with its history row."""
     from django.test import Client
     from django.urls import reverse
 
+    from structures.models import StructureEvent
     from tests.accounts.factories import UserFactory
 
-    eg, service, ufs, _user = tree
+    eg, service, _ufs, _user = tree
     pole = service.parent
-    b = StructureFactory(parent=pole, service=True, name="Service B")
     referents = []
-    for n in range(2):
+    for n in range(4):
         referent = UserFactory(is_staff=True, username=f"referent{n}")
         HabilitationFactory(user=referent, referent=True, etablissement=None, departement="81")
         referents.append(referent)
 
-    def move(referent, node, under):
+    def add(referent, n, kind, parent):
         def run():
             client = Client()
             client.force_login(referent)
-            url = reverse("admin:structures_structure_change", args=[node.pk])
-            data = {"name": node.name, "parent": under.pk, "identifiant_oi": "", "opened_on": "", "closed_on": ""}
-            return client.post(url, data)
+            return client.post(
+                reverse("admin:structures_structure_add"), {"kind": kind, "name": f"N{n}", "parent": parent.pk}
+            )
 
         return run
 
-    results = run_in_threads([move(referents[0], ufs[0], b), move(referents[1], b, eg)])
+    results = run_in_threads(
+        [add(referents[0], 0, "3", service), add(referents[1], 1, "2", pole), add(referents[2], 2, "1", eg),
+         add(referents[3], 3, "3", service)]
+    )  # fmt: skip
 
-    assert sorted(getattr(r, "status_code", r) for r in results) == [302, 302], results
+    assert sorted(getattr(r, "status_code", r) for r in results) == [302] * 4, results
     assert_tree_exact(eg.tree_id)
-    assert Structure.objects.get(pk=ufs[0].pk).parent_id == b.pk
-    assert Structure.objects.get(pk=b.pk).parent_id == eg.pk
+    assert StructureEvent.objects.filter(kind="creation", structure__name__in=["N0", "N1", "N2", "N3"]).count() == 4
 
 
 def test_concurrent_organisation_changes_in_one_eg_keep_an_exact_tree_and_every_offer(tree):
