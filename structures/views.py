@@ -395,6 +395,7 @@ def structure_move(request, pk):
         "level": level,
         "level_path": level_path,
         "level_refusal": source_refusal or policy.target_refusal(node, level, level_path[:-1]),
+        "level_is_current": level.pk == node.parent_id,
         "entries": entries,
         "truncated": len(children) > PICKER_LIMIT,
         "moved_count": (node.rght - node.lft - 1) // 2,

@@ -35,7 +35,7 @@ def location(page, name):
     page.locator(f'#picker-body [data-picker-location="Emplacement affiché : {name}"]').wait_for()
 
 
-def test_add_move_close_and_reopen_a_unit_with_its_offer(seeded, page, login, live_server):
+def test_add_move_close_and_reopen_a_unit_with_its_offer(seeded, page, login, live_server, screenshot):
     login("gestionnaire")
     page.wait_for_url(f"{live_server.url}/")
     echo = Offer.objects.get(nom=ECHO)
@@ -58,6 +58,7 @@ def test_add_move_close_and_reopen_a_unit_with_its_offer(seeded, page, login, li
     page.get_by_label("Code dans l'établissement").fill("4012")
     page.get_by_role("button", name="Ajouter la structure").click()
     expect(page.get_by_text("Créée dans « Médecine » par Camille Gestionnaire")).to_be_visible()
+    screenshot("structure-ajoutee")
     rythmologie = Structure.objects.get(name="Rythmologie")
 
     # Move the UF with its offer: the picker opens on its current parent, each refusal with its reason.
@@ -67,6 +68,7 @@ def test_add_move_close_and_reopen_a_unit_with_its_offer(seeded, page, login, li
     refusal = "Une unité fonctionnelle ne se place pas sous une unité fonctionnelle"
     expect(page.get_by_text(refusal).first).to_be_visible()
     assert page.get_by_role("button", name="Déplacer ici").is_disabled()  # it is already there
+    screenshot("deplacer-la-structure")
     page.get_by_role("link", name="Revenir à Médecine").click()
     location(page, "Médecine")  # an HTMX swap of the picker's body, with its own URL
     assert f"noeud={seeded['Médecine'].pk}" in page.url
@@ -88,11 +90,13 @@ def test_add_move_close_and_reopen_a_unit_with_its_offer(seeded, page, login, li
     page.get_by_role("button", name="Continuer").click()
     expect(page.get_by_text("1 sous-structure")).to_be_visible()
     expect(page.locator("main li").get_by_text(ECHO, exact=True)).to_be_visible()
+    screenshot("fermeture-confirmation")
     page.get_by_role("button", name="Confirmer la fermeture").click()
     today = f"{timezone.localdate():%d/%m/%Y}"
     expect(page.locator("h1")).to_contain_text(f"Fermée depuis le {today}")
     row = page.locator("#table-contenu tbody tr", has_text=SALLE)
     expect(row).to_contain_text(f"Fermée depuis le {today}")
+    screenshot("structure-fermee")
     assert Offer.objects.get(pk=echo.pk).closed_on == timezone.localdate()
 
     # Another offer's picker: the closed units are no longer eligible.

@@ -20,6 +20,7 @@ from tests.structures.builders import assert_tree_exact
 pytestmark = pytest.mark.django_db
 
 CLAUDE_BERNARD = "810000224"
+SALLE = "Salle d'échographie cardiaque"
 ACTIONS = ["structure_add", "structure_edit", "structure_close", "structure_reopen", "structure_move"]
 BUTTONS = ["structure_add", "structure_edit", "structure_move", "structure_close"]
 
@@ -311,7 +312,7 @@ def test_the_move_picker_shows_the_current_level_with_a_reason_for_each_refusal(
     page = text(client.get(url("structure_move", "Salle d'échographie cardiaque")))
 
     assert "Emplacement affiché : CLINIQUE CLAUDE BERNARD - ALBI › Médecine › Cardiologie" in page
-    assert "« Salle d'échographie cardiaque » est déjà rattaché(e) à « Cardiologie »." in page
+    assert f"C'est le rattachement actuel de « {SALLE} » : choisissez un autre emplacement." in page
     assert "Une unité fonctionnelle ne se place pas sous une unité fonctionnelle" in page  # its sibling UF
     assert "la structure à déplacer" in page
 
