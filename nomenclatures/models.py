@@ -83,6 +83,11 @@ class NiveauConfidentialite(Nomenclature):
         verbose_name = "niveau de confidentialité"
         verbose_name_plural = "niveaux de confidentialité (TRE_R283)"
 
+    @classmethod
+    def codes_up_to(cls, level):
+        """The codes a reader of ``level`` (1, 2 or 3) may see: that level and those below it."""
+        return [code for code in (cls.PUBLIC, cls.PROFESSIONNELS, cls.REGULATION) if int(code) <= level]
+
 
 class FonctionContact(Nomenclature):
     class Meta(Nomenclature.Meta):

@@ -74,6 +74,15 @@ class OfferQuerySet(models.QuerySet):
         """Offers published at least once: what régulateurs, counts and client systems see."""
         return self.filter(published=True)
 
+    def for_client(self, level, departements=()):
+        """Offers a client system of the FHIR API receives at confidentiality ``level`` (TRE_R283: 1 grand public,
+        2 professionnels, 3 régulation et gestion de crise), in ``departements`` when given: published offers, and
+        an unité sensible's only at level 3 (the IG: "uniquement Profil 1 et Profil 4 si uniteSensible = Oui")."""
+        offers = self.published()
+        if level < int(NiveauConfidentialite.REGULATION):
+            offers = offers.filter(unite_sensible=False)
+        return offers.filter(departement__in=sorted(departements)) if departements else offers
+
     def _in_scope_of(self, user, roles):
         condition = self._scope_condition(user, roles)
         return self.all() if condition is True else self.filter(condition) if condition else self.none()
@@ -113,6 +122,11 @@ class OfferPartQuerySet(models.QuerySet):
     """Rows that belong to one offer (``offer_path`` leads to it): in a territory when their offer is."""
 
     offer_path = "offer"
+
+    def for_client(self, level):
+        """Contacts or télécoms a client system of confidentiality ``level`` receives: those of that level or below
+        (a télécom is also hidden when its contact is: ``Offer.contacts_for_client`` reads both)."""
+        return self.filter(confidentialite_id__in=NiveauConfidentialite.codes_up_to(level))
 
     def administered_by(self, user):
         if sees_everything(user):

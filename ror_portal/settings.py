@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "nomenclatures",
     "structures",
     "offers",
+    "oauth2_provider",  # django-oauth-toolkit: the FHIR API's client credentials (POST /o/token/)
+    "fhir_api",
     "bench",  # the benchmark (manage.py bench_data, manage.py bench); no other app imports it
 ]
 
@@ -305,3 +307,32 @@ LOGGING = {
     # Security events: refusals (404 out of scope, ror_portal/security.py), expired sessions.
     "loggers": {"ror.security": {"level": "INFO"}},
 }
+
+
+# --- The FHIR API (fhir_api/) ------------------------------------------------------------------------------------
+# Client systems get a bearer token by OAuth2 client credentials (django-oauth-toolkit); secrets are stored hashed.
+OAUTH2_PROVIDER = {
+    "SCOPES": {"fhir": "Lecture de l'offre au format FHIR"},
+    "DEFAULT_SCOPES": ["fhir"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # RFC 9700 (OAuth 2.0 Security BCP), django-oauth-toolkit's deploy checks: only what the API uses (client
+    # credentials, bearer tokens in the Authorization header), tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for ApiClient's foreign key (swappable)
+# Requests per client and minute (django-ratelimit, in the default cache: per process with the local-memory cache;
+# a shared cache such as Redis makes it per client across app servers).
+FHIR_RATE_LIMIT = os.environ.get("FHIR_RATE_LIMIT", "600/m")
+FHIR_PAGE_SIZE = 200  # the IG's default (RG_RECH_52)
+FHIR_MAX_PAGE_SIZE = 1000

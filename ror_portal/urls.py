@@ -114,4 +114,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("structures.urls")),
     path("", include("offers.urls")),
+    path("", include("fhir_api.urls")),  # /fhir/ and /o/token/ (client systems; no session)
 ]

@@ -32,6 +32,13 @@ class EntiteJuridiqueQuerySet(models.QuerySet):
         etablissements = Structure.objects.etablissements_visible_to(user)
         return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
 
+    def for_client(self, departements=()):
+        """EJ a client system of the FHIR API reads: all, or those with an EG in ``departements``."""
+        if not departements:
+            return self.all()
+        etablissements = Structure.objects.etablissements().filter(departement__in=sorted(departements))
+        return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
+
     def touching_territory_of(self, user):
         """EJ with at least one EG that ``user`` administers as a référent: shown to them, read-only when shared."""
         if user.is_superuser:
@@ -164,6 +171,13 @@ class StructureQuerySet(TreeQuerySet):
             roots = self.model.objects.filter(level=0, departement__in=sorted(departements_))
             condition |= Q(tree_id__in=roots.values("tree_id"))
         return self.filter(condition)
+
+    def for_client(self, departements=()):
+        """Every node a client system of the FHIR API reads: all, or those of the EG of ``departements``."""
+        if not departements:
+            return self.all()
+        roots = self.model.objects.filter(level=0, departement__in=sorted(departements))
+        return self.filter(tree_id__in=roots.values("tree_id"))
 
     def ancestors_of(self, nodes):
         """The ancestors of ``nodes`` (any number, any trees), found by walking ``parent_id`` up.
