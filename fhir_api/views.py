@@ -245,10 +245,8 @@ def organization_search(request, client):
 
 
 def organization_resources(keys):
-    """The resources of page keys [((kind, pk), updated_at)], in their order."""
-    structures = {
-        node.pk: node for node in Structure.objects.filter(pk__in=[pk for (kind, pk), _ in keys if kind == "st"])
-    }
+    """The resources of page keys [(kind, pk)], in their order."""
+    structures = {node.pk: node for node in Structure.objects.filter(pk__in=[pk for kind, pk in keys if kind == "st"])}
     cache.attach(list(structures.values()), "categorie")
     entites = EntiteJuridique.objects.in_bulk([pk for kind, pk in keys if kind == "ej"])
     resources = []
