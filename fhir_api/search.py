@@ -222,11 +222,13 @@ def healthcare_service_filters(queryset, params):
         elif name in ("organization.identifier:above", "organization:above.identifier"):
             # Every offer whose structure is the identified one or lies below it: the offers of an EG, whatever
             # their unit (the IG's "organization.identifier:above=<FINESS ET>").
-            roots = Structure.objects.filter(identifier_condition(raw, name))
-            nodes = Structure.objects.filter(
-                Exists(roots.filter(tree_id=OuterRef("tree_id"), lft__lte=OuterRef("lft"), rght__gte=OuterRef("rght")))
-            )
-            queryset = queryset.filter(structure__in=nodes)
+            # The identified structures are read first (a few rows): each becomes a range of its tree.
+            subtrees = Q(pk__in=[])
+            for tree_id, lft, rght in Structure.objects.filter(identifier_condition(raw, name)).values_list(
+                "tree_id", "lft", "rght"
+            )[:MAX_VALUES]:
+                subtrees |= Q(structure__tree_id=tree_id, structure__lft__gte=lft, structure__rght__lte=rght)
+            queryset = queryset.filter(subtrees)
         else:
             raise SearchError(f"Le paramètre de recherche « {name} » n'est pas pris en charge par ce serveur.")
     return queryset

@@ -154,34 +154,33 @@ def not_found(kind, ident):
 def offers_for(client):
     return (
         Offer.objects.for_client(client.niveau, client.departements)
-        .select_related("structure")
         .only(*OFFER_FIELDS)
-        .prefetch_related(contacts_prefetch(client.niveau), "activites", "publics")
+        .prefetch_related(contacts_prefetch(client.niveau))
     )
 
 
 OFFER_FIELDS = (
     "pk", "nom", "identifiant", "structure_id", "champ_activite_id", "type_offre_id", "mode_prise_en_charge_id",
     "temporalite_accueil_id", "age_min", "age_max", "unite_sensible", "closed_on", "closing_type_id", "reopening_on",
-    "modele_saisie", "created_at", "updated_at", "published", "departement",
-    "structure__id", "structure__tree_id", "structure__lft", "structure__rght", "structure__parent_id",
+    "modele_saisie", "created_at", "updated_at",
 )  # fmt: skip
 
 
 def contacts_prefetch(level):
-    telecoms = Prefetch("telecoms", queryset=Telecom.objects.for_client(level), to_attr="shown_telecoms")
-    return Prefetch(
-        "contacts", queryset=Contact.objects.for_client(level).prefetch_related(telecoms), to_attr="shown_contacts"
+    telecoms = Prefetch(
+        "telecoms",
+        queryset=Telecom.objects.for_client(level).only("pk", "contact_id", "canal", "valeur", "confidentialite_id"),
+        to_attr="shown_telecoms",
     )
+    contacts = Contact.objects.for_client(level).only(
+        "pk", "offer_id", "nom", "fonction_id", "nature_id", "description", "confidentialite_id"
+    )
+    return Prefetch("contacts", queryset=contacts.prefetch_related(telecoms), to_attr="shown_contacts")
 
 
-def healthcare_service_resource(offer):
-    return mapping.healthcare_service(
-        offer,
-        offer.shown_contacts,
-        sorted(row.pk for row in offer.activites.all()),
-        sorted(row.pk for row in offer.publics.all()),
-    )
+def healthcare_service_resources(offers):
+    codes = Offer.codes_of([offer.pk for offer in offers])
+    return [mapping.healthcare_service(offer, offer.shown_contacts, *codes.get(offer.pk, ([], []))) for offer in offers]
 
 
 @endpoint
@@ -190,7 +189,7 @@ def healthcare_service_read(request, client, ident):
     offer = offers_for(client).filter(pk=pk).first() if pk else None
     if offer is None:
         raise not_found("HealthcareService", ident)
-    return healthcare_service_resource(offer), 1
+    return healthcare_service_resources([offer])[0], 1
 
 
 @endpoint
@@ -200,11 +199,10 @@ def healthcare_service_search(request, client):
     queryset = healthcare_service_filters(Offer.objects.for_client(client.niveau, client.departements), params)
     page = keyset_page(queryset, control)
     rows = list(offers_for(client).filter(pk__in=[pk for _, pk in page.keys]).order_by("pk"))
-    entries = [entry(request, healthcare_service_resource(offer), "match") for offer in rows]
+    entries = [entry(request, resource, "match") for resource in healthcare_service_resources(rows)]
     if "HealthcareService:organization" in includes:
         entries += included_organizations(request, client, {offer.structure_id for offer in rows}, includes)
-    total = queryset.count()
-    return bundle(request, control, entries, total, page), len(entries)
+    return bundle(request, control, entries, total_of(control, queryset), page), len(entries)
 
 
 # --- Organization -----------------------------------------------------------------------------------------------
@@ -240,8 +238,7 @@ def organization_search(request, client):
     )
     page = keyset_page(structures, control, second=entites)
     entries = [entry(request, resource, "match") for resource in organization_resources(page.keys)]
-    total = structures.count() + entites.count()
-    return bundle(request, control, entries, total, page), len(entries)
+    return bundle(request, control, entries, total_of(control, structures, entites), page), len(entries)
 
 
 def organization_resources(keys):
@@ -378,13 +375,24 @@ def entry(request, resource, mode):
     }
 
 
+def total_of(control, *querysets):
+    """Bundle.total: counted on a search's first page (``_total=none`` skips it), not again on the next pages —
+    counting 500,000 offers costs as much as the rest of a page, and the number is the first page's."""
+    wanted = control.get("_total", ["accurate"])[-1]
+    if wanted not in ("accurate", "estimate", "none"):
+        raise SearchError("_total accepte « none », « estimate » ou « accurate ».")
+    if wanted == "none" or "_page" in control:
+        return None
+    return sum(queryset.count() for queryset in querysets)
+
+
 def bundle(request, control, entries, total, page):
     query = [(name, value) for name, values in request.GET.lists() for value in values if name != "_page"]
     base = request.build_absolute_uri(request.path)
     links = [{"relation": "self", "url": request.build_absolute_uri()}]
     if page.next_cursor:
         links.append({"relation": "next", "url": f"{base}?{urlencode([*query, ('_page', page.next_cursor)])}"})
-    return {
+    result = {
         "resourceType": "Bundle",
         "meta": {"lastUpdated": mapping.instant(timezone.now())},
         "type": "searchset",
@@ -392,3 +400,6 @@ def bundle(request, control, entries, total, page):
         "link": links,
         "entry": entries,
     }
+    if total is None:
+        del result["total"]
+    return result

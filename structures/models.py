@@ -417,6 +417,7 @@ class Structure(MPTTModel):
             models.Index(Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_lower_name_idx"),
             # The offer picker's first level: the EG of one catégorie by name.
             models.Index("categorie", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_cat_name_idx"),
+            models.Index(fields=["updated_at"], name="structures_updated_idx"),  # the FHIR API's _lastUpdated
         ]
         constraints = [
             models.UniqueConstraint(

@@ -213,3 +213,19 @@ def test_the_unit_move_measure_moves_an_uf_with_its_offers_and_leaves_the_data_a
         out.getvalue(),
     )
     assert (positions(), sorted(Offer.objects.values_list("pk", "structure_id", "version"))) == before
+
+
+def test_the_fhir_measure_runs_every_search_and_pages_an_export(bench_data):
+    out = StringIO()
+
+    call_command("bench_fhir", requests=2, export_pages=2, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| recherche")]
+    assert len(rows) == 6 and all(re.search(r"\| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \|$", row) for row in rows)
+    assert re.fullmatch(
+        r"Export : [0-9]+ offres en [12] pages de 1 000, [0-9]+ s, mémoire de pointe d'une page [0-9.]+ Mo\.", lines[-1]
+    )
+    from fhir_api.models import ApiClient
+
+    assert not ApiClient.objects.exists()  # the measuring client is removed
