@@ -221,3 +221,26 @@ def test_a_synchronising_client_sees_every_offer_moved_changed_or_closed_since_i
     assert found[str(moved.pk)]["providedBy"]["reference"] == f"Organization/st-{hc.pk}"
     assert found[str(moved.pk)]["identifier"][0]["value"] == before
     assert found[str(usic.pk)]["notAvailable"][0]["during"]["start"] == timezone.localdate().isoformat()
+
+
+HOSTILE = [
+    "²", "٣", "𝟙", "\u202eabc", "\u200b", "\ufeff", str(2**63), str(10**30), "-1", "x" * 5000, "|", "||", "a|",
+    "Organization/", "st-", "ej-٣", "ge", "ge2026-13-01", "eq2026-01-01T25:00", "le99999", "ne", ",", "%00",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["/fhir/HealthcareService", "/fhir/Organization"])
+def test_hostile_values_of_every_parameter_never_make_a_500(client, path, settings):
+    from fhir_api.search import HEALTHCARE_SERVICE_PARAMETERS, ORGANIZATION_PARAMETERS
+
+    settings.FHIR_RATE_LIMIT = "100000/m"
+
+    names = HEALTHCARE_SERVICE_PARAMETERS if path.endswith("Service") else ORGANIZATION_PARAMETERS
+    names = [*names, "organization.identifier:above", "name:exact", "_count", "_page", "_total", "_include"]
+    for name in names:
+        for value in HOSTILE:
+            response = client.get(path, {name: value})
+            assert response.status_code in (200, 400), (name, value, response.status_code)
+            assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
+    for ident in HOSTILE:
+        assert client.get(f"{path}/{ident}").status_code in (400, 404)
