@@ -16,6 +16,7 @@ from fhir_api.mapping import FINESS, ID_NAT_STRUCT, OI, SIRENE, SYSTEMS
 from fhir_api.text import contains_folded
 from offers.models import Offer
 from ror_portal.converters import parse_id
+from structures import departements
 from structures.models import Structure
 
 
@@ -88,11 +89,23 @@ def parse_instant_range(value, name):
     return start, end
 
 
-def date_condition(field, raw, name):
+def days(start, end):
+    """The days [first, after) that an instant range [start, end) touches."""
+    after = end.date() if end.time() == datetime.time(0) else end.date() + datetime.timedelta(days=1)
+    return start.date(), after
+
+
+def date_condition(field, raw, name, dates=False):
+    """``dates``: ``field`` is a DateField (a day), compared with the days of the value's range."""
     condition = Q()
     for value in values_of(raw, name):
         prefix, rest = prefixed(value)
         start, end = parse_instant_range(rest, name)
+        if dates:
+            start, end = (
+                start.date(),
+                end.date() if end.time() == datetime.time(0) else end.date() + datetime.timedelta(days=1),
+            )
         condition |= {
             "eq": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
             "ne": ~Q(**{f"{field}__gte": start, f"{field}__lt": end}),
@@ -141,6 +154,40 @@ def quantity_condition(field, raw, name, null_as):
         else:
             stated = Q(**{f"{field}__{compare[prefix]}": age})
         condition |= stated | Q(**{f"{field}__isnull": True}) if test[prefix](null_as, age) else stated
+    return condition
+
+
+def token_values(raw, name, system):
+    """The codes of a token parameter whose values are "code" or "<system>|code" (another system: no code)."""
+    codes = []
+    for value in values_of(raw, name):
+        given, _, code = value.rpartition("|") if "|" in value else (None, None, value)
+        if given in (None, system) and code:
+            codes.append(code)
+    return codes
+
+
+def closing_period_condition(raw, name):
+    """notavailable-closing-reopeningdate: the closing period [closed_on, reopening_on) (open when no reopening
+    date) compared with each value's days."""
+    condition = Q()
+    for value in values_of(raw, name):
+        prefix, rest = prefixed(value)
+        start, end = parse_instant_range(rest, name)
+        first, after = (
+            start.date(),
+            end.date() if end.time() == datetime.time(0) else end.date() + datetime.timedelta(days=1),
+        )
+        still_closed = Q(reopening_on__isnull=True) | Q(reopening_on__gt=first)
+        overlaps = Q(closed_on__lt=after) & still_closed
+        condition |= {
+            "eq": overlaps,
+            "ne": Q(closed_on__isnull=False) & ~overlaps,
+            "gt": Q(closed_on__isnull=False) & (Q(reopening_on__isnull=True) | Q(reopening_on__gt=after)),
+            "ge": Q(closed_on__isnull=False) & still_closed,
+            "lt": Q(closed_on__lt=first),
+            "le": Q(closed_on__lt=after),
+        }[prefix]
     return condition
 
 
@@ -209,6 +256,16 @@ def healthcare_service_filters(queryset, params):
             systems = {SYSTEMS["mode"]: "mode_prise_en_charge_id", SYSTEMS["temporalite"]: "temporalite_accueil_id",
                        SYSTEMS["fermeture"]: "closing_type_id"}  # fmt: skip
             queryset = queryset.filter(token_condition(raw, name, systems))
+        elif name == "_tag":
+            regions = token_values(raw, name, SYSTEMS["region"])
+            codes = sorted(code for code, (_, region) in departements.DEPARTEMENTS.items() if region in regions)
+            queryset = queryset.filter(departement__in=codes)
+        elif name == "patient-type":
+            through = Offer.publics.through.objects.filter(offer=OuterRef("pk"))
+            condition = token_condition(raw, name, {SYSTEMS["public"]: "publicprisencharge_id"})
+            queryset = queryset.filter(Exists(through.filter(condition)))
+        elif name == "notavailable-closing-reopeningdate":
+            queryset = queryset.filter(closing_period_condition(raw, name))
         elif name == "age-range-low":
             queryset = queryset.filter(quantity_condition("age_min", raw, name, null_as=0))
         elif name == "age-range-high":
@@ -250,6 +307,15 @@ HEALTHCARE_SERVICE_PARAMETERS = {
         "quantity", "https://interop.esante.gouv.fr/ig/fhir/ror/SearchParameter/ror-sp-healthcareservice-age-range-high"
     ),
     "organization": ("reference", "http://hl7.org/fhir/SearchParameter/HealthcareService-organization"),
+    "_tag": ("token", "http://hl7.org/fhir/SearchParameter/Resource-tag"),
+    "patient-type": (
+        "token", "https://interop.esante.gouv.fr/ig/fhir/ror/SearchParameter/ror-sp-healthcareservice-patient-type"
+    ),
+    "notavailable-closing-reopeningdate": (
+        "date",
+        "https://interop.esante.gouv.fr/ig/fhir/ror/SearchParameter/"
+        "ror-sp-healthcareservice-notavailable-closing-reopeningdate",
+    ),
 }  # fmt: skip
 
 
@@ -300,6 +366,8 @@ def organization_filters(structures, entites, params):
                 (parents if kind == "st" else owners).append(pk)
             structures = structures.filter(Q(parent_id__in=parents) | Q(level=0, entite_juridique_id__in=owners))
             entites = entites.none()
+        elif name == "period-end":
+            structures, entites = structures.filter(date_condition("closed_on", raw, name, dates=True)), entites.none()
         elif name == "address-postalcode":
             condition = Q()
             for value in values_of(raw, name):
@@ -318,4 +386,5 @@ ORGANIZATION_PARAMETERS = {
     "type": ("token", "http://hl7.org/fhir/SearchParameter/Organization-type"),
     "partof": ("reference", "http://hl7.org/fhir/SearchParameter/Organization-partof"),
     "address-postalcode": ("string", "http://hl7.org/fhir/SearchParameter/Organization-address-postalcode"),
+    "period-end": ("date", "https://interop.esante.gouv.fr/ig/fhir/ror/SearchParameter/ror-sp-organization-period-end"),
 }

@@ -69,19 +69,20 @@ def check_format(request):
 
 
 def authenticate(request):
-    """The ApiClient of the request's bearer token; FhirError 401 without a valid one."""
+    """The ApiClient of the request's bearer token; FhirError 401 without a valid one, 403 for a token of another
+    OAuth2 application than an API client's."""
     valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=["fhir"])
-    client = None
     if valid:
         client = ApiClient.objects.filter(application=oauth_request.access_token.application).first()
-    if client is None:
-        raise FhirError(
-            401,
-            "login",
-            "Jeton d'accès absent, expiré ou invalide : obtenez-en un par POST /o/token/ (client credentials).",
-            {"WWW-Authenticate": 'Bearer realm="ror-fhir"'},
-        )
-    return client
+        if client is None:
+            raise FhirError(403, "forbidden", "Cette application OAuth2 n'est pas un client de l'API FHIR du ROR.")
+        return client
+    raise FhirError(
+        401,
+        "login",
+        "Jeton d'accès absent, expiré ou invalide : obtenez-en un par POST /o/token/ (client credentials).",
+        {"WWW-Authenticate": 'Bearer realm="ror-fhir"'},
+    )
 
 
 def throttle(request, client):

@@ -168,3 +168,12 @@ def test_too_many_calls_get_429_with_retry_after(api, settings):
     assert statuses == [200, 200, 200, 429]
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
     assert refused.json()["issue"][0]["code"] == "throttled"
+
+
+def test_a_token_of_an_oauth_application_that_is_no_api_client_gets_403(api):
+    client = api(3)
+    client.client_row.delete()  # the OAuth2 application and its token remain
+
+    response = client.get("/fhir/HealthcareService")
+
+    assert response.status_code == 403 and response.json()["issue"][0]["code"] == "forbidden"

@@ -244,3 +244,41 @@ def test_hostile_values_of_every_parameter_never_make_a_500(client, path, settin
             assert response.json()["resourceType"] in ("Bundle", "OperationOutcome")
     for ident in HOSTILE:
         assert client.get(f"{path}/{ident}").status_code in (400, 404)
+
+
+def test_tag_patient_type_and_closing_period(client):
+    occitanie = PUBLISHED().filter(departement__in=["81", "31"])
+    assert ids(client.json("/fhir/HealthcareService", {"_tag": f"{SYSTEMS['region']}|76", "_count": "1000"})) == (
+        offer_ids(occitanie)
+    )
+    guyane = PUBLISHED().filter(departement="9C")
+    assert ids(client.json("/fhir/HealthcareService", {"_tag": "03"})) == offer_ids(guyane)
+    ehpad = PUBLISHED().get(nom="Hébergement permanent")
+    ehpad.publics.set(["01"])
+    assert ids(client.json("/fhir/HealthcareService", {"patient-type": f"{SYSTEMS['public']}|01"})) == {str(ehpad.pk)}
+    closed = PUBLISHED().get(nom="Échographie cardiaque")
+    Offer.objects.filter(pk=closed.pk).update(
+        closed_on=datetime.date(2026, 7, 1), reopening_on=datetime.date(2026, 9, 1), closing_type_id="PRO"
+    )
+    always = PUBLISHED().get(nom="Accueil de jour")
+    Offer.objects.filter(pk=always.pk).update(closed_on=datetime.date(2026, 8, 1), closing_type_id="DEF")
+
+    def closing(value):
+        return ids(client.json("/fhir/HealthcareService", {"notavailable-closing-reopeningdate": value}))
+
+    assert closing("2026-07-15") == {str(closed.pk)}
+    assert closing("2026-08") == {str(closed.pk), str(always.pk)}
+    assert closing("ge2026-10-01") == {str(always.pk)}
+    assert closing("lt2026-07-15") == {str(closed.pk)}
+    assert closing("2026-06-30") == set()
+
+
+def test_organization_period_end(client):
+    uf = Structure.objects.get(name="HJ Cardiologie")
+    Structure.objects.filter(pk=uf.pk).update(closed_on=datetime.date(2026, 3, 31))
+
+    def search(value):
+        return ids(client.json("/fhir/Organization", {"period-end": value}))
+
+    assert search("2026-03") == {f"st-{uf.pk}"} and search("le2026-03-31") == {f"st-{uf.pk}"}
+    assert search("gt2026-03-31") == set() and search("2026-04-01") == set()
