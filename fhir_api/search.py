@@ -240,7 +240,7 @@ def healthcare_service_filters(queryset, params):
         elif name in ("name", "name:contains"):
             condition = Q()
             for value in values_of(raw, name):
-                condition |= contains_folded("nom", value)
+                condition |= contains_folded("nom", value, table="offers_offer")
             queryset = queryset.filter(condition)
         elif name == "name:exact":
             queryset = queryset.filter(nom__in=values_of(raw, name))
