@@ -18,6 +18,7 @@ from nomenclatures import cache as nomenclature_cache
 from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite, PublicPrisEnCharge
 from offers.moves import MovePolicy, MoveRefused
 from offers.values import display, to_raw
+from ror_portal import closing
 from ror_portal.validators import validate_name
 from structures import departements
 from structures.models import (
@@ -378,16 +379,12 @@ class Offer(models.Model):
 
     @property
     def is_closed(self):
-        return self.closed_on is not None and self.closed_on <= timezone.localdate()
+        return closing.is_closed(self.closed_on)
 
     @property
     def closing_label(self):
-        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" for an open offer."""
-        if self.closed_on is None:
-            return ""
-        if self.is_closed:
-            return f"Fermée depuis le {self.closed_on:%d/%m/%Y}"
-        return f"Fermeture prévue le {self.closed_on:%d/%m/%Y}"
+        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" when open."""
+        return closing.closing_label(self.closed_on)
 
     def coded_lists(self):
         """(activités opérationnelles, publics pris en charge) in code order (the rows come from the nomenclature

@@ -100,29 +100,13 @@ def close(user, node, closed_on, base_version=None):
             f"« {opening_later.name} », dans « {node.name} », ouvre le {opening_later.opened_on:%d/%m/%Y} : "
             "la date de fermeture doit suivre l'ouverture de tout ce qu'elle ferme."
         )
-    closed_ids = list(structures.values_list("pk", flat=True))
-    offers = list(offers_below(node).published().filter(open_at(closed_on)).order_by("pk"))
-    node.closed_on = closed_on
-    node.version += 1
-    node.save(update_fields=["closed_on", "version", "updated_at"])
-    event = StructureEvent.objects.create(
-        structure=node,
-        author=user,
-        kind=StructureEvent.Kind.CLOSE,
-        closed_on=closed_on,
-        structures_count=len(closed_ids),
-        offers_count=len(offers),
-        version=node.version,
-    )
-    cascade(user, closed_ids, event, closed_on=closed_on)
     closing = {
         "closed_on": closed_on,
         "closing_type": cache.get(TypeFermeture, TypeFermeture.DEFINITIVE),
         "reopening_on": None,
     }
-    for offer in offers:
-        offer.publish(user, closing, cause=event)
-    return node
+    offers = offers_below(node).published().filter(open_at(closed_on))
+    return set_closing(user, node, StructureEvent.Kind.CLOSE, closed_on, structures, offers, closing)
 
 
 @transaction.atomic
@@ -137,40 +121,38 @@ def reopen(user, node, with_contents=False, base_version=None):
     structures, offers = Structure.objects.none(), Offer.objects.none()
     if with_contents and closing is not None and closing.closed_on == node.closed_on:
         structures, offers = closed_with(node, closing)
-    reopened_ids = list(structures.values_list("pk", flat=True))
+    return set_closing(user, node, StructureEvent.Kind.REOPEN, None, structures, offers, REOPENING)
+
+
+def set_closing(user, node, kind, closed_on, structures, offers, offer_changes):
+    """Write ``closed_on`` (a date, or None to reopen) on ``node`` (locked) and on the sub-structures
+    ``structures``, and publish ``offer_changes`` on each of ``offers``: one history row on ``node`` saying how
+    many it took along, one on each sub-structure and offer, caused by it."""
+    ids = list(structures.values_list("pk", flat=True))
     offers = list(offers.order_by("pk"))
-    node.closed_on = None
+    node.closed_on = closed_on
     node.version += 1
     node.save(update_fields=["closed_on", "version", "updated_at"])
     event = StructureEvent.objects.create(
         structure=node,
         author=user,
-        kind=StructureEvent.Kind.REOPEN,
-        cause=None,
-        structures_count=len(reopened_ids),
+        kind=kind,
+        closed_on=closed_on,
+        structures_count=len(ids),
         offers_count=len(offers),
         version=node.version,
     )
-    cascade(user, reopened_ids, event, closed_on=None)
-    for offer in offers:
-        offer.publish(user, REOPENING, cause=event)
-    return node
-
-
-def cascade(user, ids, event, closed_on):
-    """Set ``closed_on`` on the sub-structures ``ids`` and write their history rows, caused by ``event``."""
-    if not ids:
-        return
-    Structure.objects.filter(pk__in=ids).update(
-        closed_on=closed_on, version=F("version") + 1, updated_at=timezone.now()
-    )
-    versions = dict(Structure.objects.filter(pk__in=ids).values_list("pk", "version"))
-    StructureEvent.objects.bulk_create(
-        StructureEvent(
-            structure_id=pk, author=user, kind=event.kind, closed_on=closed_on, cause=event, version=versions[pk]
+    if ids:
+        now = timezone.now()
+        Structure.objects.filter(pk__in=ids).update(closed_on=closed_on, version=F("version") + 1, updated_at=now)
+        versions = dict(Structure.objects.filter(pk__in=ids).values_list("pk", "version"))
+        StructureEvent.objects.bulk_create(
+            StructureEvent(structure_id=pk, author=user, kind=kind, closed_on=closed_on, cause=event, version=version)
+            for pk, version in versions.items()
         )
-        for pk in ids
-    )
+    for offer in offers:
+        offer.publish(user, offer_changes, cause=event)
+    return node
 
 
 @transaction.atomic

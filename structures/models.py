@@ -18,6 +18,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from ror_portal import closing
 from ror_portal.validators import validate_code, validate_name
 from structures import departements
 
@@ -471,16 +472,12 @@ class Structure(MPTTModel):
 
     @property
     def is_closed(self):
-        return self.closed_on is not None and self.closed_on <= timezone.localdate()
+        return closing.is_closed(self.closed_on)
 
     @property
     def closing_label(self):
-        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" for an open structure."""
-        if self.closed_on is None:
-            return ""
-        if self.is_closed:
-            return f"Fermée depuis le {self.closed_on:%d/%m/%Y}"
-        return f"Fermeture prévue le {self.closed_on:%d/%m/%Y}"
+        """ "Fermée depuis le 30/11/2026", "Fermeture prévue le …", or "" when open."""
+        return closing.closing_label(self.closed_on)
 
     INTERNAL_HEADINGS = {
         Kind.ETABLISSEMENT: "Dans cet établissement",
