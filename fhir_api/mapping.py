@@ -53,9 +53,10 @@ SYSTEMS = {
     "type_identifiant_autre": nos("TRE_R345-TypeIdentifiantAutre"),
     "ucum": nos("TRE_R247-UcumUniteMesure"),
 }
-FINESS = "https://finess.esante.gouv.fr"
+# As the issue and FR Core write them (the IG's examples also show the https form; searches accept both).
+FINESS = "http://finess.esante.gouv.fr"
 ID_NAT_STRUCT = "urn:oid:1.2.250.1.71.4.2.2"
-SIRENE = "https://sirene.fr"
+SIRENE = "http://sirene.fr"
 OI = "https://oi.esante.gouv.fr"
 MODELE_SAISIE = "https://interop.esante.gouv.fr/internal/ror-meta-nom-questionnaire"
 PERIOD = "http://hl7.org/fhir/StructureDefinition/organization-period"

@@ -208,11 +208,11 @@ def identifier_condition(raw, name, prefix=""):
     for value in values_of(raw, name):
         system, _, code = value.rpartition("|") if "|" in value else (None, None, value)
         options = []
-        if system in (None, FINESS, "http://finess.esante.gouv.fr"):
+        if system in (None, FINESS, "https://finess.esante.gouv.fr"):
             options.append(Q(**{f"{prefix}finess_et": code}))
         if system in (None, ID_NAT_STRUCT) and code[:1] == "1":
             options.append(Q(**{f"{prefix}finess_et": code[1:]}))
-        if system in (None, SIRENE, "http://sirene.fr"):
+        if system in (None, SIRENE, "https://sirene.fr"):
             options.append(Q(**{f"{prefix}siret": code}))
         if system in (None, OI):
             options.append(Q(**{f"{prefix}identifiant_oi": code}))

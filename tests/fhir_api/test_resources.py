@@ -57,6 +57,7 @@ def test_every_organization_of_the_seed_parses(api):
     for ej in EntiteJuridique.objects.all():
         resource = Organization(client.json(f"/fhir/Organization/ej-{ej.pk}"))
         assert resource.identifier[0].value == ej.finess_ej and resource.partOf is None
+        assert resource.identifier[0].system == "http://finess.esante.gouv.fr"
 
 
 def test_a_search_is_a_searchset_bundle(api):
