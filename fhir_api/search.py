@@ -7,7 +7,6 @@ client would then receive more than it asked for.
 
 import datetime
 import re
-from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -320,12 +319,6 @@ HEALTHCARE_SERVICE_PARAMETERS = {
 
 
 # --- Organization -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class OrganizationQuery:
-    structures: object  # a Structure queryset, or None when the search can only match EJ
-    entites: object  # an EntiteJuridique queryset, or None when it can only match structures
 
 
 def organization_filters(structures, entites, params):

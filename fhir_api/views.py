@@ -10,6 +10,7 @@ does, and a client synchronising on ``_lastUpdated`` misses no row that changed 
 import functools
 import json
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -312,9 +313,10 @@ def page_size(control):
     return min(number, settings.FHIR_MAX_PAGE_SIZE)
 
 
+@dataclass
 class Page:
-    def __init__(self, keys, size, next_cursor):
-        self.keys, self.size, self.next_cursor = keys, size, next_cursor
+    keys: list  # [(kind, pk)] in the page's order
+    next_cursor: str | None
 
 
 def read_cursor(control):
@@ -361,7 +363,7 @@ def keyset_page(queryset, control, second=None):
         rows += [(kind, pk) for pk in keyed(queryset, cursor, kind, size - len(rows))]
     keys = rows[:size]
     next_cursor = signing.dumps(list(keys[-1]), salt=CURSOR_SALT) if len(rows) > size else None
-    return Page(keys, size, next_cursor)
+    return Page(keys, next_cursor)
 
 
 def keyed(queryset, cursor, kind, size):

@@ -147,11 +147,10 @@ def organisation_actions(policy, node, ancestors):
     """The buttons of a structure's page for the EG's managers: those whose rule allows them here."""
     if node.is_etablissement:
         return {"add": policy.addition_refusal(node, ancestors=ancestors) is None}
-    closable = policy.closing_refusal(node, ancestors) is None
     return {
         "add": policy.addition_refusal(node, ancestors=ancestors) is None,
         "edit": True,
-        "close": closable,
+        "close": policy.closing_refusal(node, ancestors) is None,
         "reopen": node.closed_on is not None and policy.reopening_refusal(node, ancestors) is None,
         "move": policy.move_source_refusal(node, ancestors) is None,
     }
@@ -201,14 +200,18 @@ def structure_detail(request, pk):
 PICKER_LIMIT = 100
 
 
-def managed_structure(request, pk):
-    """The structure, if the user manages its EG (responsables of the EG or its EJ, référents of its
-    département); a 404 for anyone else, régulateurs included (they read the structure's page only)."""
+def managed_structure(request, pk, internal=False):
+    """(the structure, an OrganisationPolicy that knows the user manages its EG) if the user manages the EG
+    (responsables of the EG or its EJ, référents of its département); a 404 for anyone else, régulateurs included
+    (they read the structure's page only), and for an EG when ``internal`` (its identity and closing are FINESS's,
+    it never moves)."""
     node = Structure.objects.managed_by(request.user).only(*Structure.OUTLINE_FIELDS, "updated_at").filter(pk=pk)
     node = node.first()
-    if node is None:
-        raise Http404("Structure inconnue ou hors de votre périmètre de gestion.")
-    return node
+    if node is None or (internal and node.is_etablissement):
+        raise Http404("Structure inconnue, hors de votre périmètre de gestion, ou établissement (FINESS).")
+    policy = OrganisationPolicy(request.user)
+    policy.remember(node.tree_id, True)
+    return node, policy
 
 
 def organisation_page(request, template, node, title, context, partials=None):
@@ -234,10 +237,8 @@ def add_model_errors(form, error):
 
 def structure_add(request, pk):
     """ "Ajouter une structure interne" under ``pk``: the types its level accepts."""
-    parent = managed_structure(request, pk)
+    parent, policy = managed_structure(request, pk)
     ancestors = parent.outline_path(include_self=False)
-    policy = OrganisationPolicy(request.user)
-    policy.remember(parent.tree_id, True)
     refusal = policy.addition_refusal(parent, ancestors=ancestors)
     form = StructureAddForm(request.POST or None, kinds=policy.addition_kinds(parent))
     if request.method == "POST" and not refusal and form.is_valid():
@@ -261,12 +262,7 @@ def structure_add(request, pk):
 
 def structure_edit(request, pk):
     """ "Modifier" an internal structure: its name, opening date and code."""
-    node = managed_structure(request, pk)
-    policy = OrganisationPolicy(request.user)
-    policy.remember(node.tree_id, True)
-    refusal = policy.change_refusal(node)
-    if node.is_etablissement:
-        raise Http404(refusal)
+    node, _policy = managed_structure(request, pk, internal=True)  # the change's rule: managing the EG
     # Dates as the browser's date field holds them (ISO), not as the template would print a date.
     opened_on = node.opened_on.isoformat() if node.opened_on else ""
     initial = {"name": node.name, "opened_on": opened_on, "code": node.code, "version": node.version}
@@ -281,18 +277,14 @@ def structure_edit(request, pk):
         else:
             messages.success(request, f"« {node.name} » a été enregistré(e).")
             return redirect("structure_detail", pk=node.pk)
-    context = {"form": form, "refusal": refusal, "action": "modifier"}
+    context = {"form": form, "refusal": None, "action": "modifier"}
     return organisation_page(request, "structures/structure_form.html", node, "Modifier", context)
 
 
 def structure_close(request, pk):
     """ "Fermer la structure": a date, then a confirmation page listing what closes with it."""
-    node = managed_structure(request, pk)
-    if node.is_etablissement:
-        raise Http404("Un établissement se ferme dans le FINESS.")
+    node, policy = managed_structure(request, pk, internal=True)
     ancestors = node.outline_path(include_self=False)
-    policy = OrganisationPolicy(request.user)
-    policy.remember(node.tree_id, True)
     refusal = policy.closing_refusal(node, ancestors)
     form = ClosingForm(
         request.POST or None, initial={"closed_on": timezone.localdate().isoformat(), "version": node.version}
@@ -320,12 +312,8 @@ def structure_close(request, pk):
 
 def structure_reopen(request, pk):
     """ "Rouvrir la structure", and when asked what its latest closing closed with it."""
-    node = managed_structure(request, pk)
-    if node.is_etablissement:
-        raise Http404("Un établissement se rouvre dans le FINESS.")
+    node, policy = managed_structure(request, pk, internal=True)
     ancestors = node.outline_path(include_self=False)
-    policy = OrganisationPolicy(request.user)
-    policy.remember(node.tree_id, True)
     refusal = policy.reopening_refusal(node, ancestors)
     preview = organisation.reopening_preview(node) if not refusal else None
     form = ReopeningForm(request.POST or None, initial={"version": node.version, "with_contents": True})
@@ -351,11 +339,7 @@ def structure_reopen(request, pk):
 def structure_move(request, pk):
     """ "Déplacer la structure": a picker over the EG's tree (``noeud``: the level shown, by default the current
     parent), each entry with the reason it may not be chosen; "Déplacer ici" posts the level shown."""
-    node = managed_structure(request, pk)
-    if node.is_etablissement:
-        raise Http404("Un établissement ne se déplace pas.")
-    policy = OrganisationPolicy(request.user)
-    policy.remember(node.tree_id, True)
+    node, policy = managed_structure(request, pk, internal=True)
     in_tree = Structure.objects.filter(tree_id=node.tree_id).only(*Structure.OUTLINE_FIELDS)
     level_pk = parse_id(request.POST.get("cible") if request.method == "POST" else request.GET.get("noeud"))
     level = in_tree.filter(pk=level_pk).first() if level_pk else in_tree.get(pk=node.parent_id)

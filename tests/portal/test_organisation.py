@@ -437,3 +437,37 @@ def test_organisation_pages_run_the_same_number_of_queries_at_every_size(
         response = getattr(client, method)(address, data) if data else client.get(address)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("action", ["structure_close", "structure_reopen", "structure_move"])
+def test_a_write_based_on_an_outdated_page_is_refused_on_every_page(client_for, action):
+    """The page was read at version 1; someone renamed the structure meanwhile (version 2)."""
+    client = client_for("gestionnaire")
+    uf = node("HC Cardiologie")
+    if action == "structure_reopen":
+        Structure.objects.filter(pk=uf.pk).update(closed_on=datetime.date(2020, 1, 1))
+    Structure.objects.filter(pk=uf.pk).update(version=2, name="HC Cardio")
+    data = {"closed_on": "2026-01-01", "version": "1", "action": "confirmer", "cible": str(node("Médecine").pk)}
+    before = tree_state()
+
+    response = client.post(url(action, "HC Cardio"), data)
+
+    assert response.status_code == 200 and "a été modifié(e) entre-temps" in text(response)
+    assert tree_state() == before
+
+
+def test_reopening_inside_a_closed_structure_is_refused_on_the_page(client_for):
+    for name in ("Cardiologie", "HC Cardiologie"):
+        Structure.objects.filter(pk=node(name).pk).update(closed_on=datetime.date(2020, 1, 1))
+    client = client_for("gestionnaire")
+    before = tree_state()
+
+    page = client.get(url("structure_reopen", "HC Cardiologie"))
+    response = client.post(url("structure_reopen", "HC Cardiologie"), {"version": "1", "with_contents": "on"})
+
+    assert "rouvrez d'abord « Cardiologie »" in text(page) and "rouvrez d'abord « Cardiologie »" in text(response)
+    assert tree_state() == before
+    assert (
+        'href="' + url("structure_reopen", "HC Cardiologie") + '"'
+        not in client.get(reverse("structure_detail", args=[node("HC Cardiologie").pk])).content.decode()
+    )
