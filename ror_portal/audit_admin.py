@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
+from ror_portal.admin_site import is_active_superuser
 from structures.admin_scope import BoundedChangeListMixin
 
 
@@ -24,10 +25,6 @@ class DateHierarchyChangeList(ChangeList):
             return super().get_filters(request)
         except OverflowError as error:
             raise IncorrectLookupParameters(error) from error
-
-
-def is_active_superuser(user):
-    return user.is_active and user.is_staff and user.is_superuser
 
 
 class SuperuserReadOnly(BoundedChangeListMixin):

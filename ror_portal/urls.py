@@ -12,10 +12,6 @@ from ror_portal.forms import LoginForm
 from ror_portal.rendering import render_page
 from ror_portal.security import log_refusal
 
-admin.site.site_header = "ROR – administration des référents"
-admin.site.site_title = "ROR – administration"
-admin.site.index_title = "Administration du territoire"
-
 
 def page_not_found(request, exception):
     """Outside the user's scope or unknown: a French page, or its content for an HTMX navigation."""

@@ -2,10 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.html import format_html
 
 from ror_portal.converters import parse_id
+from ror_portal.links import fixed_url
 from structures import departements
 from structures.admin_scope import TerritoryAdmin
 from structures.finess import IMPORTED_FIELDS
@@ -120,12 +120,12 @@ class StructureAdmin(TerritoryAdmin):
         count = (obj.rght - obj.lft - 1) // 2
         if not count:
             return "—"
-        url = reverse("admin:structures_structure_changelist") + f"?parent={obj.pk}"
+        url = fixed_url("admin:structures_structure_changelist") + f"?parent={obj.pk}"
         return format_html('<a href="{}">Parcourir ({} au total)</a>', url, count)
 
     @admin.display(description="offres")
     def offers_link(self, obj):
-        url = reverse("admin:offers_offer_changelist") + f"?structure__id__exact={obj.pk}"
+        url = fixed_url("admin:offers_offer_changelist") + f"?structure__id__exact={obj.pk}"
         return format_html('<a href="{}">Offres rattachées</a>', url)
 
     def has_delete_permission(self, request, obj=None):

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from nomenclatures import cache as nomenclature_cache
+from ror_portal.links import object_url
 from ror_portal.pagination import COUNT_LIMIT, bounded_count
 from structures.models import EntiteJuridique, Structure
 
@@ -73,15 +74,21 @@ class BoundedChangeListMixin:
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)
         fields = tuple(self.list_nomenclatures)
-        if not fields:
-            return changelist
 
-        class NomenclatureChangeList(changelist):
+        class BoundedChangeList(changelist):
             def get_results(self, request):
                 super().get_results(request)
-                nomenclature_cache.attach(self.result_list, *fields)
+                if fields:
+                    nomenclature_cache.attach(self.result_list, *fields)
 
-        return NomenclatureChangeList
+            def url_for_result(self, result):
+                """Django's link of each row, without a ``reverse`` per row (integer keys; others as Django)."""
+                pk = getattr(result, self.pk_attname)
+                if type(pk) is not int or self.model_admin.admin_site.name != "admin":
+                    return super().url_for_result(result)
+                return object_url(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", pk)
+
+        return BoundedChangeList
 
     def get_search_results(self, request, queryset, search_term):
         """Django's search, limited to the first ``bound`` + 1 matches found.

@@ -2,7 +2,8 @@
 
 from django.urls import reverse, set_script_prefix
 
-from structures.templatetags.portal_rows import closed_badge, details_link, object_url
+from ror_portal.links import object_url
+from structures.templatetags.portal_rows import closed_badge, details_link
 
 
 def test_object_url_is_reverse_for_every_id_and_script_prefix():

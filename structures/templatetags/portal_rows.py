@@ -5,24 +5,11 @@ page's time. These tags give the same markup, on every page that shows it.
 """
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 
+from ror_portal.links import object_url
+
 register = template.Library()
-
-SENTINEL = 987654321
-_patterns = {}
-
-
-def object_url(url_name, pk):
-    """``reverse(url_name, args=[pk])`` for a URL whose only argument is an integer id, from one reverse per
-    URL name (and script prefix) per process."""
-    key = (get_script_prefix(), url_name)
-    if key not in _patterns:
-        prefix, _, suffix = reverse(url_name, args=[SENTINEL]).partition(str(SENTINEL))
-        _patterns[key] = (prefix, suffix)
-    prefix, suffix = _patterns[key]
-    return f"{prefix}{int(pk)}{suffix}"
 
 
 @register.simple_tag
