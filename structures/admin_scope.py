@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from nomenclatures import cache as nomenclature_cache
 from ror_portal.links import object_url
-from ror_portal.pagination import COUNT_LIMIT, bounded_count
+from ror_portal.pagination import COUNT_LIMIT, BoundedCount, bounded_count
 from structures.models import EntiteJuridique, Structure
 
 
@@ -58,6 +58,9 @@ class BoundedPaginator(Paginator):
     @property
     def bound_label(self):
         return number_format(self.bound, force_grouping=True)
+
+
+SEARCH_WINDOWS = "_admin_search_windows"  # request attribute: {model: number of matches read by the search}
 
 
 class BoundedChangeListMixin:
@@ -100,10 +103,25 @@ class BoundedChangeListMixin:
         """
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            # Read once: the count and the page then look up these ids instead of searching twice.
-            window = queryset.order_by().values_list("pk", flat=True)[: self.paginator.bound + 1]
-            queryset = queryset.filter(pk__in=list(dict.fromkeys(window)))
+            # Read once: the count and the page then look up these ids by primary key. The ids already satisfy
+            # the territory, the filters and the search, which are not evaluated again (with them PostgreSQL
+            # scanned the trigram index twice more). The list's joins and order are kept.
+            # Their number is the count: the paginator reads it instead of counting again (``get_paginator``).
+            window = list(dict.fromkeys(queryset.order_by().values_list("pk", flat=True)[: self.paginator.bound + 1]))
+            request.__dict__.setdefault(SEARCH_WINDOWS, {})[self.model] = len(window)
+            matches = self.get_queryset(request).filter(pk__in=window)
+            matches.query.select_related = queryset.query.select_related
+            if queryset.query.order_by:  # else the model's default ordering, as the search's queryset had
+                matches = matches.order_by(*queryset.query.order_by)
+            return matches, False
         return queryset, may_have_duplicates
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        matches = request.__dict__.get(SEARCH_WINDOWS, {}).get(self.model)
+        if matches is not None:
+            paginator.bounded = BoundedCount(min(matches, paginator.bound), matches > paginator.bound)
+        return paginator
 
     def action_checkbox(self, obj):
         """Django's action checkbox, same markup, written without rendering the widget's template: that template
