@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -59,34 +59,30 @@ def mes_etablissements(request):
     return render_page(request, "structures/mes_etablissements.html", context)
 
 
-def offers_per_tree():
-    """Number of offers in an EG's whole tree, for an EG row (``tree_id`` of the outer query).
-
-    A correlated subquery in the select list: computed for the rows of the page only, as keyset pagination
-    skips no row (with an OFFSET, it would be computed for every row skipped too).
-    """
-    per_tree = (
-        Offer.objects.published()
-        .filter(structure__tree_id=OuterRef("tree_id"))
-        .order_by()
-        .values("structure__tree_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+def count_offers_per_tree(etablissements):
+    """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page: one query grouped by tree over the
+    page's trees (the offers of 25 EG, whatever the size of the table)."""
+    trees = {eg.tree_id for eg in etablissements}
+    counts = (
+        {
+            row["structure__tree_id"]: row
+            for row in Offer.objects.published()
+            .filter(structure__tree_id__in=trees)
+            .order_by()
+            .values("structure__tree_id")
+            .annotate(
+                total=Count("pk"),
+                open=Count("pk", filter=completeness.open_condition()),
+                finalised=Count("pk", filter=completeness.finalised_condition()),
+            )
+        }
+        if trees
+        else {}
     )
-    return Coalesce(Subquery(per_tree), Value(0))
-
-
-def offers_per_tree_where(condition):
-    """Number of offers of an EG row's tree meeting ``condition`` (computed for the page's rows only)."""
-    per_tree = (
-        Offer.objects.published()
-        .filter(condition, structure__tree_id=OuterRef("tree_id"))
-        .order_by()
-        .values("structure__tree_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(per_tree), Value(0))
+    for eg in etablissements:
+        row = counts.get(eg.tree_id, {"total": 0, "open": 0, "finalised": 0})
+        eg.offer_count = row["total"]
+        eg.finalised_share = completeness.share_text(row["finalised"], row["open"])
 
 
 def etablissement_list(request):
@@ -96,16 +92,11 @@ def etablissement_list(request):
         rows = etablissements.none()
     else:
         rows = form.filter(etablissements) if form.is_bound else etablissements
-    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville").annotate(
-        offer_count=offers_per_tree(),
-        open_count=offers_per_tree_where(completeness.open_condition()),
-        finalised_count=offers_per_tree_where(completeness.finalised_condition()),
-    )
+    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville")
     # Served by the index structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
     page = KeysetPaginator(rows, Lower("name"), PAGE_SIZE, descending=form.sort == "-nom").page(request.GET)
     cache.attach(page.object_list, "categorie")
-    for eg in page.object_list:
-        eg.finalised_share = completeness.share_text(eg.finalised_count, eg.open_count)
+    count_offers_per_tree(page.object_list)
     context = {
         "page_title": "Mes établissements géographiques (EG)",
         "breadcrumb": crumbs(

@@ -291,6 +291,27 @@ def listed(response):
     return [row.name for row in response.context["page"]]
 
 
+def test_the_eg_list_shows_each_egs_published_offers_and_finalised_share(client, superuser):
+    """Published offers counted (closed ones too), the share of the open ones that are "Finalisé"; drafts and
+    the offers of the other EG of the page counted apart."""
+    finalise, en_cours = Offer.Completeness.FINALISE, Offer.Completeness.EN_COURS
+    first = EtablissementFactory(name="AAA partage", departement="81")
+    second = EtablissementFactory(name="AAB partage", departement="81")
+    EtablissementFactory(name="AAC partage", departement="81")
+    uf = StructureFactory(parent=first)
+    for completeness in [finalise, en_cours, en_cours, en_cours]:
+        OfferFactory(structure=uf, completeness=completeness)
+    OfferFactory(structure=uf, completeness=finalise, closed_on=datetime.date(2020, 1, 1))  # closed: not in the share
+    OfferFactory(structure=uf, completeness=finalise, published=False, identifiant=None)  # a draft
+    OfferFactory(structure=StructureFactory(parent=second), completeness=finalise)
+    client.force_login(superuser)
+
+    response = client.get(reverse("etablissement_list"), {"q": "partage"})
+
+    rows = {row.name: (row.offer_count, row.finalised_share) for row in response.context["page"]}
+    assert rows == {"AAA partage": (5, "25 %"), "AAB partage": (1, "100 %"), "AAC partage": (0, "—")}
+
+
 def test_the_eg_list_counts_the_offers_of_each_eg(client_for):
     response = client_for("gestionnaire").get(reverse("etablissement_list"))
 
@@ -567,10 +588,10 @@ def test_big_tree_is_well_formed(db):
 PAGE_QUERIES = {
     "home": 2,
     "mes établissements": 5,
-    "liste EG": 7,
-    "liste EG, page suivante": 7,
-    "liste EG, dernière page": 7,
-    "liste EG, recherche": 7,
+    "liste EG": 8,  # the page's offer counts: one query grouped by tree
+    "liste EG, page suivante": 8,
+    "liste EG, dernière page": 8,
+    "liste EG, recherche": 8,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
     "eg": 9,  # its offers' completeness counts; whether the user manages the EG (drafts, creation); its history
