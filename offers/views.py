@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Window
+from django.db.models import Count, Exists, OuterRef, Window
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -37,7 +37,7 @@ from offers.forms import (
     GeneralForm,
     contact_forms,
 )
-from offers.models import Contact, MoveRefused, Offer, OfferEvent, PartEdits, StaleOffer
+from offers.models import Contact, MoveRefused, Offer, OfferDraft, OfferEvent, PartEdits, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
@@ -69,6 +69,8 @@ def offer_detail(request, pk):
         completeness.with_criteria(
             Offer.objects.visible_to(request.user)
             .with_access(request.user)
+            # Most offers have no draft: the drafts are read only when there are some (one query less).
+            .annotate(has_drafts=Exists(OfferDraft.objects.filter(offer=OuterRef("pk"))))
             .select_related("structure")
             .defer(*Structure.detail_fields("structure__"))
         ),
@@ -87,7 +89,8 @@ def offer_detail(request, pk):
     unpublished = not offer.published
     if unpublished:
         offer.can_manage = False  # an offer never published is changed on its creation page only
-    drafts = list(offer.drafts.select_related("author").order_by("-updated_at")) if offer.can_manage else []
+    manages_drafts = offer.can_manage and offer.has_drafts
+    drafts = list(offer.drafts.select_related("author").order_by("-updated_at")) if manages_drafts else []
     for draft in drafts:
         draft.offer = offer
     annotate_differences(drafts, offer)

@@ -9,7 +9,7 @@ with it would renumber the ``tree_id`` of every other EG. Children are ordered b
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -159,10 +159,19 @@ class StructureQuerySet(TreeQuerySet):
 
     def in_scope_of(self, user, roles):
         """Every node of the EG covered by ``user``'s habilitations with one of ``roles``."""
+        condition = self._scope_condition(user, roles)
+        return self.all() if condition is True else self.filter(condition) if condition else self.none()
+
+    def _scope_condition(self, user, roles, per_row=False):
+        """The Q on nodes in ``user``'s scope for ``roles``; True for every node, False for none.
+
+        ``per_row``: for a value computed on each row (``with_access``), the département branch is an EXISTS
+        on the row's root (one index probe) instead of ``tree_id IN (…)``, which a select list evaluates by
+        hashing the roots of every département (50,000 for a national référent: 30 ms)."""
         if sees_everything(user):
-            return self.all()  # every tree has its EG at the root: no subquery over 50,000 EG to ask
+            return True  # every tree has its EG at the root: no subquery over 50,000 EG to ask
         if not (user.is_authenticated and user.is_active):
-            return self.none()
+            return False
         # The trees of the EG and EJ habilitations as literal values; a département's EG by a subquery on
         # the roots (``level=0`` says the same as ``kind=EG`` and lets PostgreSQL use the unique index of
         # roots, one row per tree).
@@ -170,8 +179,29 @@ class StructureQuerySet(TreeQuerySet):
         condition = Q(tree_id__in=habilitation_trees(user, roles))
         if departements_:
             roots = self.model.objects.filter(level=0, departement__in=sorted(departements_))
-            condition |= Q(tree_id__in=roots.values("tree_id"))
-        return self.filter(condition)
+            if per_row:
+                condition |= Exists(roots.filter(tree_id=OuterRef("tree_id")))
+            else:
+                condition |= Q(tree_id__in=roots.values("tree_id"))
+        return condition
+
+    def with_access(self, user):
+        """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition on each row,
+        as ``managed_by`` tests it."""
+        condition = self._scope_condition(user, managing_roles(), per_row=True)
+        if isinstance(condition, bool):
+            return self.annotate(can_manage=Value(condition, output_field=models.BooleanField()))
+        return self.annotate(can_manage=ExpressionWrapper(condition, output_field=models.BooleanField()))
+
+    def path_to(self, pk):
+        """The node ``pk`` and its ancestors, from the EG down, in one query (the node's position read by three
+        primary-key subqueries); empty when the node is not in this queryset."""
+        node = self.model.objects.filter(pk=pk)
+        return self.filter(
+            tree_id=Subquery(node.values("tree_id")),
+            lft__lte=Subquery(node.values("lft")),
+            rght__gte=Subquery(node.values("rght")),
+        ).order_by("lft")
 
     def for_client(self, departements=()):
         """Every node a client system of the FHIR API reads: all, or those of the EG of ``departements``."""

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,13 +148,21 @@ def organisation_actions(policy, node, ancestors):
 
 
 def structure_detail(request, pk):
-    node = get_object_or_404(Structure.objects.visible_to(request.user).select_related("entite_juridique"), pk=pk)
-    ancestors = node.outline_path(include_self=False)
+    # The node, its ancestors and whether the user manages its EG: one query.
+    path = list(
+        Structure.objects.visible_to(request.user)
+        .with_access(request.user)
+        .path_to(pk)
+        .select_related("entite_juridique")
+    )
+    if not path or path[-1].pk != pk:
+        raise Http404("Structure inconnue ou hors de votre périmètre.")
+    *ancestors, node = path
     cache.attach([node, *ancestors[:1]], "categorie")
     etablissement = node if node.is_etablissement else ancestors[0]
     # Who manages the EG also sees its offers never published (creation drafts), and may create one here.
     policy = MovePolicy(Offer(structure=node), request.user)
-    policy.remember([etablissement], {node.tree_id} if policy.manages(node.tree_id) else set())
+    policy.remember([etablissement], {node.tree_id} if node.can_manage else set())
     rows = node.offers.only("pk", "nom", "closed_on", "structure_id", "published", "completeness")
     rows = rows if policy.manages(node.tree_id) else rows.filter(published=True)
     contents = contents_page(node.children.only(*Structure.OUTLINE_FIELDS), rows, request.GET)

@@ -594,10 +594,12 @@ PAGE_QUERIES = {
     "liste EG, recherche": 8,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
-    "eg": 9,  # its offers' completeness counts; whether the user manages the EG (drafts, creation); its history
-    "pole": 9,
-    "uf": 9,
-    "offer": 10,
+    # The node, its path and whether the user manages its EG in one query; its offers' completeness counts
+    # (the EG); its history.
+    "eg": 8,
+    "pole": 7,
+    "uf": 7,
+    "offer": 9,  # its drafts read only when it has some (offers/views.py, has_drafts)
     "offer, caractéristiques": 8,  # its two many-to-many included
     # The general block's form is counted with the picker (tests/portal/test_edit.py, PICKER_QUERIES).
     "offer, fermeture": 6,
