@@ -21,6 +21,7 @@ from structures.models import Structure
 ROLES = ["bench-responsable", "bench-referent", "bench-national", "bench-regulateur", "bench-superuser"]
 ADMIN_ROLES = ["bench-referent", "bench-national", "bench-superuser"]
 BARE = "/bench/vide/"
+ETALON_QUERIES = (1, 5, 10)
 DEEP_STEPS = 49  # "next" links followed from the first page: page 50
 HTMX = {"HX-Request": "true", "HX-Target": "page-content"}
 
@@ -140,6 +141,9 @@ def build(roles=ROLES, discover=True):
     eg_list = reverse("etablissement_list")
     ej_list = reverse("entite_juridique_list")
     pages = [Page(roles[0], "bare", "bare view (HttpResponse)", BARE, kind="bare")]
+    for queries in ETALON_QUERIES:  # calibration: the layout and n one-row ORM queries (bench/views.py)
+        label = f"calibration: layout + {queries} one-row queries"
+        pages.append(Page(roles[0], f"etalon-{queries}", label, f"/bench/etalon/{queries}/", kind="reference"))
     for role in roles:
         user = User.objects.get(username=role)
         finder = Discovery(user) if discover else None

@@ -27,7 +27,7 @@ def save(path, results):
 
 def verdict(row, bare):
     """Whether a page meets its target (✓ / ✗), and why not."""
-    if row["kind"] == "bare" or not bare or "p50" not in row:
+    if row["kind"] in ("bare", "reference") or not bare or "p50" not in row:
         return ""
     ratio = row["p50"] / bare["p50"]
     if row["kind"] == "admin":

@@ -19,6 +19,9 @@ from django.db.models import F, Q, Subquery
 from ror_portal.converters import parse_id
 
 COUNT_LIMIT = 1_000
+# Rows a page of the portal's lists and of the admin's changelists: a DSFR table a référent reads at a glance,
+# and a page whose cost (about 0.25 ms a row in the admin) stays within its target.
+LIST_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)

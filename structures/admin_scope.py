@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from nomenclatures import cache as nomenclature_cache
 from ror_portal.links import object_url
-from ror_portal.pagination import COUNT_LIMIT, BoundedCount, bounded_count
+from ror_portal.pagination import COUNT_LIMIT, LIST_PAGE_SIZE, BoundedCount, bounded_count
 from structures.models import EntiteJuridique, Structure
 
 
@@ -65,12 +65,12 @@ SEARCH_WINDOWS = "_admin_search_windows"  # request attribute: {model: number of
 
 class BoundedChangeListMixin:
     """For every ModelAdmin of the site: a bounded count, no count of the unfiltered table, no facet counts,
-    50 rows a page."""
+    ``LIST_PAGE_SIZE`` rows a page, as the portal's lists."""
 
     paginator = BoundedPaginator
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
-    list_per_page = 50
+    list_per_page = LIST_PAGE_SIZE
     # Nomenclature foreign keys shown in the list: set on the page's rows from nomenclatures.cache, not joined.
     list_nomenclatures = ()
 

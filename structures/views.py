@@ -12,7 +12,7 @@ from offers import completeness, organisation
 from offers.models import Offer
 from offers.moves import MovePolicy
 from ror_portal.converters import parse_id
-from ror_portal.pagination import KeysetPaginator, bounded_count
+from ror_portal.pagination import LIST_PAGE_SIZE, KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
 from structures.contents import contents_page
 from structures.forms import (
@@ -26,7 +26,7 @@ from structures.forms import (
 from structures.models import EntiteJuridique, StaleStructure, Structure, StructureRefused
 from structures.organisation import OrganisationPolicy
 
-PAGE_SIZE = 25
+PAGE_SIZE = LIST_PAGE_SIZE
 
 
 def crumbs(*items):
@@ -63,22 +63,18 @@ def count_offers_per_tree(etablissements):
     """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page: one query grouped by tree over the
     page's trees (the offers of 25 EG, whatever the size of the table)."""
     trees = {eg.tree_id for eg in etablissements}
-    counts = (
-        {
-            row["structure__tree_id"]: row
-            for row in Offer.objects.published()
-            .filter(structure__tree_id__in=trees)
-            .order_by()
-            .values("structure__tree_id")
-            .annotate(
-                total=Count("pk"),
-                open=Count("pk", filter=completeness.open_condition()),
-                finalised=Count("pk", filter=completeness.finalised_condition()),
-            )
-        }
-        if trees
-        else {}
+    per_tree = (
+        Offer.objects.published()
+        .filter(structure__tree_id__in=trees)
+        .order_by()
+        .values("structure__tree_id")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=completeness.open_condition()),
+            finalised=Count("pk", filter=completeness.finalised_condition()),
+        )
     )
+    counts = {row["structure__tree_id"]: row for row in per_tree} if trees else {}
     for eg in etablissements:
         row = counts.get(eg.tree_id, {"total": 0, "open": 0, "finalised": 0})
         eg.offer_count = row["total"]

@@ -41,13 +41,14 @@ def test_a_count_above_the_bound_says_plus_de_and_offers_the_pages_up_to_it(clie
     client.force_login(superuser)
 
     first = client.get(changelist(Structure))
-    second = client.get(changelist(Structure, "?p=2"))
-    beyond = client.get(changelist(Structure, "?p=3"))
+    third = client.get(changelist(Structure, "?p=3"))
+    beyond = client.get(changelist(Structure, "?p=4"))
 
     assert "plus de 60 structures" in text(first)
     assert "Sélectionner" not in text(first)  # no bulk action on structures: each deletion is checked on its own
     assert first.context["cl"].result_count == 60
-    assert len(second.context["cl"].result_list) == 10  # rows 51–60: the window stops at the bound
+    assert len(first.context["cl"].result_list) == 25  # the portal's page size (ror_portal.pagination)
+    assert len(third.context["cl"].result_list) == 10  # rows 51–60: the window stops at the bound
     assert beyond.status_code == 302 and beyond["Location"].endswith("?e=1")  # Django's "bad lookup" redirect
 
 
@@ -75,7 +76,7 @@ def test_a_frequent_search_term_sorts_the_first_matches_found(
     """Above the bound, the search lists bound + 1 matches, sorted: a more precise term finds the others."""
     many_etablissements(70)
     client.force_login(superuser)
-    url = changelist(Structure, "?q=NOMBRE&p=2")
+    url = changelist(Structure, "?q=NOMBRE&p=3")  # rows 51–60
     client.get(url)
 
     with django_assert_num_queries(4) as captured:

@@ -141,6 +141,23 @@ def test_the_bare_view_goes_through_the_login_requirement(client, superuser):
     assert client.get(pages.BARE).status_code == 200
 
 
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_calibration_pages_run_the_layout_and_their_queries(client, superuser, django_assert_num_queries):
+    client.force_login(superuser)
+    assert client.get("/bench/etalon/5/").status_code == 200
+    for n in pages.ETALON_QUERIES:
+        with django_assert_num_queries(2 + n):  # session and user, then the calibration's own
+            response = client.get(f"/bench/etalon/{n}/")
+        assert response.status_code == 200 and response.content.decode().count("<li>" + superuser.username) == n
+    client.logout()
+    assert client.get("/bench/etalon/5/").status_code == 302
+
+
+def test_the_calibration_rows_have_no_target():
+    assert report.verdict({"kind": "reference", "p50": 100.0, "p95": 100.0}, {"p50": 1.0, "rps": 1}) == ""
+    assert report.verdict({"kind": "portal", "p50": 100.0, "p95": 1.0}, {"p50": 1.0, "rps": 1}).startswith("✗")
+
+
 def test_the_setting_comes_from_the_environment():
     from tests.test_settings import run_python
 
