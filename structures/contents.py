@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from ror_portal.converters import parse_id
+from ror_portal.pagination import LIST_PAGE_SIZE
 
-PER_PAGE = 50
+PER_PAGE = LIST_PAGE_SIZE
 CURSOR = re.compile(r"([so])([0-9]{1,19})")
 
 
