@@ -155,7 +155,34 @@ def test_postgresql_connections_are_persistent_checked_and_without_jit():
 
     assert db["CONN_MAX_AGE"] == 60
     assert db["CONN_HEALTH_CHECKS"] is True
-    assert db["OPTIONS"] == {"options": "-c statement_timeout=20000 -c lock_timeout=5000 -c jit=off"}
+    assert db["OPTIONS"] == {
+        "options": "-c statement_timeout=20000 -c lock_timeout=5000 -c jit=off",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_prepared_statements_can_be_turned_off_or_tuned():
+    off = database_settings(DATABASE_URL=POSTGRES_URL, DB_PREPARED_STATEMENTS="false")
+    tuned = database_settings(DATABASE_URL=POSTGRES_URL, DB_PREPARE_THRESHOLD="2")
+
+    assert "server_side_binding" not in off["OPTIONS"] and "prepare_threshold" not in off["OPTIONS"]
+    assert tuned["OPTIONS"]["prepare_threshold"] == 2
+    assert "server_side_binding" not in database_settings()["OPTIONS"]  # SQLite: nothing to prepare
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_query_run_often_is_prepared_on_the_server(django_user_model):
+    from django.db import connection as default
+
+    for _ in range(6):  # the threshold is 5
+        list(django_user_model.objects.filter(username="personne"))
+    with default.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+
+    assert any('FROM "accounts_user"' in statement and "$1" in statement for statement in prepared), prepared
 
 
 def test_jit_can_be_given_back():
