@@ -16,6 +16,8 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import router
+from django.db.models import F, OrderBy
+from django.db.models.functions import Coalesce
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -112,7 +114,8 @@ class BoundedChangeListMixin:
             matches = self.get_queryset(request).filter(pk__in=window)
             matches.query.select_related = queryset.query.select_related
             if queryset.query.order_by:  # else the model's default ordering, as the search's queryset had
-                matches = matches.order_by(*queryset.query.order_by)
+                first, *rest = queryset.query.order_by
+                matches = matches.order_by(unindexed(first), *rest)
             return matches, False
         return queryset, may_have_duplicates
 
@@ -133,6 +136,22 @@ class BoundedChangeListMixin:
             str(obj.pk),
             label,
         )
+
+
+def unindexed(key):
+    """The ordering key ``key`` (a field name, "-name" or an expression) as ``COALESCE(x, x)``: the same order, which
+    no index serves. A page of a search's matches (``id IN (…1,001 ids)``, 25 rows) is then read by primary key and
+    sorted; with the bare key, PostgreSQL walked the list's index in name order to find 25 of the ids (38,000 rows
+    for « cardio », 22 ms instead of 7)."""
+    descending = False
+    if isinstance(key, str):
+        descending, expression = key.startswith("-"), F(key.lstrip("-"))
+    elif isinstance(key, OrderBy):
+        expression, descending = key.expression, key.descending
+    else:
+        expression = key
+    fenced = Coalesce(expression, expression)
+    return fenced.desc() if descending else fenced.asc()
 
 
 def cached_per_request(request, key, compute):

@@ -5,17 +5,19 @@ from html import unescape
 
 import pytest
 from django.db import connection
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.models import User
 from nomenclatures.models import CategorieEtablissement
 from offers.models import Contact, Offer
 from structures import admin_scope
-from structures.admin_scope import BoundedPaginator
+from structures.admin_scope import BoundedPaginator, unindexed
 from structures.models import EntiteJuridique, Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
 from tests.offers.factories import ContactFactory
 from tests.structures.builders import big_etablissement, many_etablissements
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +218,15 @@ def test_icontains_searches_use_the_trigram_index(model, field, index):
         plan = model.objects.filter(**{f"{field}__icontains": "saint"}).order_by().explain()
 
     assert index in plan
+
+
+@pytest.mark.parametrize("key", ["name", "-name", "pk", "-pk", Lower("name"), Lower("name").desc()])
+def test_an_unindexed_ordering_key_gives_the_same_order(key):
+    many_etablissements(12)
+    StructureFactory(name="éclair")  # accents and case: the database's own comparison either way
+    StructureFactory(name="Zèbre")
+
+    fenced = list(Structure.objects.order_by(unindexed(key), "pk").values_list("pk", flat=True))
+
+    assert fenced == list(Structure.objects.order_by(key, "pk").values_list("pk", flat=True))
+    assert "COALESCE" in str(Structure.objects.order_by(unindexed(key)).query)
