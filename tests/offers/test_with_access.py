@@ -3,9 +3,8 @@ kind of user and offer (a matrix), whether or not the query is also scoped by ``
 
 import pytest
 
-from accounts.models import Habilitation
 from offers.models import Offer
-from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.accounts.matrix import accounts
 from tests.offers.factories import OfferFactory
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
@@ -24,27 +23,7 @@ def world():
         "gers": OfferFactory(structure=StructureFactory(parent=gers, name="UF")),
     }
 
-    def user(*grants, **fields):
-        account = UserFactory(**fields)
-        for role, target in grants:
-            HabilitationFactory(user=account, role=role, **target)
-        return account
-
-    R, REF, REG = Habilitation.Role.RESPONSABLE, Habilitation.Role.REFERENT, Habilitation.Role.REGULATEUR
-    users = {
-        "responsable of the EG": user((R, {"etablissement": tarn})),
-        "responsable of the EJ": user((R, {"entite_juridique": tarn.entite_juridique})),
-        "référent of the 81": user((REF, {"departement": "81"})),
-        "régulateur of the 81": user((REG, {"departement": "81"})),
-        "régulateur of the 81, responsable in the Gers": user(
-            (REG, {"departement": "81"}), (R, {"etablissement": gers})
-        ),
-        "référent of the 32, régulateur of the 81": user((REF, {"departement": "32"}), (REG, {"departement": "81"})),
-        "no habilitation": user(),
-        "inactive référent": user((REF, {"departement": "81"}), is_active=False),
-        "superuser": user(is_superuser=True),
-    }
-    return users, offers
+    return accounts(tarn, tarn_other, gers), offers
 
 
 def test_can_manage_is_managed_by_on_every_row(world):

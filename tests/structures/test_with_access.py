@@ -3,9 +3,8 @@ every kind of user and node (a matrix), alone or under ``visible_to``; ``path_to
 
 import pytest
 
-from accounts.models import Habilitation
 from structures.models import Structure
-from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.accounts.matrix import accounts
 from tests.structures.factories import EtablissementFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,29 +19,7 @@ def world():
     uf = StructureFactory(parent=pole, name="UF")
     StructureFactory(parent=gers, name="UF du Gers")
 
-    def user(*grants, **fields):
-        account = UserFactory(**fields)
-        for role, target in grants:
-            HabilitationFactory(user=account, role=role, **target)
-        return account
-
-    R, REF, REG = Habilitation.Role.RESPONSABLE, Habilitation.Role.REFERENT, Habilitation.Role.REGULATEUR
-    users = {
-        "responsable of the EG": user((R, {"etablissement": tarn})),
-        "responsable of the EJ": user((R, {"entite_juridique": tarn.entite_juridique})),
-        "référent of the 81": user((REF, {"departement": "81"})),
-        "régulateur of the 81": user((REG, {"departement": "81"})),
-        "régulateur of the 81, responsable in the Gers": user(
-            (REG, {"departement": "81"}), (R, {"etablissement": gers})
-        ),
-        "référent of the 32, responsable of the other EG": user(
-            (REF, {"departement": "32"}), (R, {"etablissement": tarn_other})
-        ),
-        "no habilitation": user(),
-        "inactive référent": user((REF, {"departement": "81"}), is_active=False),
-        "superuser": user(is_superuser=True),
-    }
-    return users, {"tarn": tarn, "pole": pole, "uf": uf, "gers": gers}
+    return accounts(tarn, tarn_other, gers), {"tarn": tarn, "pole": pole, "uf": uf, "gers": gers}
 
 
 def test_can_manage_is_managed_by_on_every_node(world):
