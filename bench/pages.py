@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from bench import views
 from bench.generate import CHU_DEPARTEMENT, CHU_FINESS
 from offers.models import Offer
 from structures.models import Structure
@@ -21,7 +22,6 @@ from structures.models import Structure
 ROLES = ["bench-responsable", "bench-referent", "bench-national", "bench-regulateur", "bench-superuser"]
 ADMIN_ROLES = ["bench-referent", "bench-national", "bench-superuser"]
 BARE = "/bench/vide/"
-ETALON_QUERIES = (1, 5, 10)
 DEEP_STEPS = 49  # "next" links followed from the first page: page 50
 HTMX = {"HX-Request": "true", "HX-Target": "page-content"}
 
@@ -141,7 +141,7 @@ def build(roles=ROLES, discover=True):
     eg_list = reverse("etablissement_list")
     ej_list = reverse("entite_juridique_list")
     pages = [Page(roles[0], "bare", "bare view (HttpResponse)", BARE, kind="bare")]
-    for queries in ETALON_QUERIES:  # calibration: the layout and n one-row ORM queries (bench/views.py)
+    for queries in views.ETALON_QUERIES:  # calibration: the layout and n one-row ORM queries (bench/views.py)
         label = f"calibration: layout + {queries} one-row queries"
         pages.append(Page(roles[0], f"etalon-{queries}", label, f"/bench/etalon/{queries}/", kind="reference"))
     for role in roles:

@@ -10,7 +10,7 @@ from dataclasses import field as dataclass_field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value
+from django.db.models import F, Q, Value
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from structures import departements
 from structures.models import (
     Structure,
     all_roles,
+    as_flag,
     habilitation_sets,
     habilitation_trees,
     managing_roles,
@@ -113,10 +114,7 @@ class OfferQuerySet(models.QuerySet):
         regulation and crisis profiles, and the EG's responsables and its référents keep them up to date;
         those are the portal's only roles. The FHIR API (issue 11) is where a client system's level will filter.
         """
-        condition = self._scope_condition(user, managing_roles())
-        if isinstance(condition, bool):
-            return self.annotate(can_manage=Value(condition, output_field=BooleanField()))
-        return self.annotate(can_manage=ExpressionWrapper(condition, output_field=BooleanField()))
+        return self.annotate(can_manage=as_flag(self._scope_condition(user, managing_roles())))
 
 
 class OfferPartQuerySet(models.QuerySet):

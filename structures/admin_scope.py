@@ -89,9 +89,10 @@ class BoundedChangeListMixin:
             def url_for_result(self, result):
                 """Django's link of each row, without a ``reverse`` per row (integer keys; others as Django)."""
                 pk = getattr(result, self.pk_attname)
-                if type(pk) is not int or self.model_admin.admin_site.name != "admin":
+                if type(pk) is not int:  # a nomenclature's code: Django's own (quoted) link
                     return super().url_for_result(result)
-                return object_url(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", pk)
+                site = self.model_admin.admin_site.name
+                return object_url(f"{site}:{self.opts.app_label}_{self.opts.model_name}_change", pk)
 
         return BoundedChangeList
 

@@ -121,6 +121,13 @@ def habilitation_scope(user, roles):
     )
 
 
+def as_flag(condition):
+    """A scope condition (a Q or an expression, or True / False for every or no row) as a boolean column."""
+    if isinstance(condition, bool):
+        return Value(condition, output_field=models.BooleanField())
+    return ExpressionWrapper(condition, output_field=models.BooleanField())
+
+
 def sees_everything(user):
     """An active superuser's scope is every node: the scope methods then add no condition at all."""
     return user.is_authenticated and user.is_active and user.is_superuser
@@ -188,10 +195,7 @@ class StructureQuerySet(TreeQuerySet):
     def with_access(self, user):
         """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition on each row,
         as ``managed_by`` tests it."""
-        condition = self._scope_condition(user, managing_roles(), per_row=True)
-        if isinstance(condition, bool):
-            return self.annotate(can_manage=Value(condition, output_field=models.BooleanField()))
-        return self.annotate(can_manage=ExpressionWrapper(condition, output_field=models.BooleanField()))
+        return self.annotate(can_manage=as_flag(self._scope_condition(user, managing_roles(), per_row=True)))
 
     def path_to(self, pk):
         """The node ``pk`` and its ancestors, from the EG down, in one query (the node's position read by three

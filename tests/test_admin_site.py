@@ -12,7 +12,6 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from ror_portal.admin_site import SuperusersOnlyMixin
-from structures.admin_scope import ReferentsAdminMixin
 from tests.accounts.factories import HabilitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,13 +96,3 @@ def test_a_referents_admin_page_reads_no_django_permission(client, accounts, dja
     with django_assert_num_queries(4) as captured:  # session, user, habilitations, the session's last-seen write
         client.get(reverse("admin:index"))
     assert not any("auth_permission" in query["sql"] for query in captured.captured_queries)
-
-
-def test_the_project_admins_are_referents_admins_or_say_who_may_use_them():
-    for model, model_admin in admin.site._registry.items():
-        if label(model) in THIRD_PARTY:
-            continue
-        assert isinstance(model_admin, ReferentsAdminMixin) or "has_module_permission" in {
-            name for klass in type(model_admin).__mro__ if klass.__module__.split(".")[0] in {
-                "accounts", "nomenclatures", "offers", "structures", "fhir_api", "ror_portal"} for name in vars(klass)
-        }, label(model)  # fmt: skip

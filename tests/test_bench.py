@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max
 from django.test import override_settings
 from django.urls import reverse
 
-from bench import generate, pages, queries, report
+from bench import generate, pages, queries, report, views
 from offers.models import Contact, Offer, OfferIdentifierSequence
 from structures import departements
 from structures.models import EntiteJuridique, Structure
@@ -145,10 +145,12 @@ def test_the_bare_view_goes_through_the_login_requirement(client, superuser):
 def test_the_calibration_pages_run_the_layout_and_their_queries(client, superuser, django_assert_num_queries):
     client.force_login(superuser)
     assert client.get("/bench/etalon/5/").status_code == 200
-    for n in pages.ETALON_QUERIES:
+    for n in views.ETALON_QUERIES:
         with django_assert_num_queries(2 + n):  # session and user, then the calibration's own
             response = client.get(f"/bench/etalon/{n}/")
         assert response.status_code == 200 and response.content.decode().count("<li>" + superuser.username) == n
+    for other in (0, 2, 11, 10**6):  # no query count chosen in the URL
+        assert client.get(f"/bench/etalon/{other}/").status_code == 404
     client.logout()
     assert client.get("/bench/etalon/5/").status_code == 302
 

@@ -3,6 +3,16 @@ partly in the scope of three EG — two in the Tarn (81), one in the Gers (32)."
 
 from accounts.models import Habilitation
 from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.structures.factories import EtablissementFactory
+
+
+def etablissements():
+    """(tarn, tarn_other, gers): the three EG the accounts are placed around."""
+    return (
+        EtablissementFactory(departement="81"),
+        EtablissementFactory(departement="81"),
+        EtablissementFactory(departement="32"),
+    )
 
 
 def accounts(tarn, tarn_other, gers):

@@ -4,18 +4,16 @@ kind of user and offer (a matrix), whether or not the query is also scoped by ``
 import pytest
 
 from offers.models import Offer
-from tests.accounts.matrix import accounts
+from tests.accounts.matrix import accounts, etablissements
 from tests.offers.factories import OfferFactory
-from tests.structures.factories import EtablissementFactory, StructureFactory
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    tarn = EtablissementFactory(departement="81")
-    tarn_other = EtablissementFactory(departement="81")
-    gers = EtablissementFactory(departement="32")
+    tarn, tarn_other, gers = etablissements()
     offers = {
         "tarn, UF": OfferFactory(structure=StructureFactory(parent=tarn, name="UF")),
         "tarn, EG": OfferFactory(structure=tarn),

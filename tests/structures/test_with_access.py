@@ -4,17 +4,15 @@ every kind of user and node (a matrix), alone or under ``visible_to``; ``path_to
 import pytest
 
 from structures.models import Structure
-from tests.accounts.matrix import accounts
-from tests.structures.factories import EtablissementFactory, StructureFactory
+from tests.accounts.matrix import accounts, etablissements
+from tests.structures.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    tarn = EtablissementFactory(departement="81")
-    tarn_other = EtablissementFactory(departement="81")
-    gers = EtablissementFactory(departement="32")
+    tarn, tarn_other, gers = etablissements()
     pole = StructureFactory(parent=tarn, name="Pôle", kind=Structure.Kind.POLE)
     uf = StructureFactory(parent=pole, name="UF")
     StructureFactory(parent=gers, name="UF du Gers")
