@@ -452,9 +452,8 @@ class Generator:
         offer_writer = TableWriter(Offer, offer_fields, self.now)
         through = Offer.activites.through
         activite_writer = TableWriter(through, ["id", "offer_id", "activiteoperationnelle_id"], self.now)
-        contact_writer = TableWriter(
-            Contact, ["id", "offer_id", "nom", "fonction_id", "nature_id", "confidentialite_id"], self.now
-        )
+        contact_fields = ["id", "offer_id", "nom", "fonction_id", "nature_id", "confidentialite_id", "departement"]
+        contact_writer = TableWriter(Contact, contact_fields, self.now)
         telecom_writer = TableWriter(Telecom, ["id", "contact_id", "canal", "valeur", "confidentialite_id"], self.now)
         sequences = dict(OfferIdentifierSequence.objects.values_list("region", "last_value"))
         self.sequences = sequences
@@ -501,6 +500,7 @@ class Generator:
                                     rng.choice(self.fonctions),
                                     rng.choice(self.natures),
                                     level,
+                                    leaf.departement,
                                 )  # fmt: skip
                             )
                             phone = f"0{rng.randint(1, 5)} {rng.randint(10, 99)} {rng.randint(10, 99)} 00 {c:02d}"

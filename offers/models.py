@@ -46,6 +46,24 @@ class StaleOffer(Exception):
         )
 
 
+def scope_condition(user, roles, structure="structure"):
+    """The Q on rows that carry their offer's ``departement`` (offers, contacts) in ``user``'s scope for
+    ``roles``, ``structure`` leading from the row to the offer's structure; True for every row, False for none."""
+    if sees_everything(user):
+        return True  # a superuser's scope: every offer, without a semi-join over 50,000 EG
+    if not (user.is_authenticated and user.is_active):
+        return False
+    _, _, departements_ = habilitation_sets(user, roles)
+    trees = habilitation_trees(user, roles)
+    # Literal values only: the départements, and the trees of the EG and EJ habilitations; a branch only
+    # when it has values (an empty ``structure__tree_id__in`` would still join every row's structure).
+    branches = [Q(departement__in=sorted(departements_))] if departements_ else []
+    branches += [Q(**{f"{structure}__tree_id__in": trees})] if trees else []
+    if not branches:
+        return False
+    return branches[0] if len(branches) == 1 else branches[0] | branches[1]
+
+
 class OfferQuerySet(models.QuerySet):
     # Each scope is "attached to a node of an EG in scope". A département habilitation reads the offer's own
     # ``departement`` (an index range on (departement, nom, id) for a référent's lists); EG and EJ
@@ -90,20 +108,7 @@ class OfferQuerySet(models.QuerySet):
         return self.all() if condition is True else self.filter(condition) if condition else self.none()
 
     def _scope_condition(self, user, roles):
-        """The Q on offer rows in ``user``'s scope for ``roles``; True for every offer, False for none."""
-        if sees_everything(user):
-            return True  # a superuser's scope: every offer, without a semi-join over 50,000 EG
-        if not (user.is_authenticated and user.is_active):
-            return False
-        _, _, departements_ = habilitation_sets(user, roles)
-        trees = habilitation_trees(user, roles)
-        # Literal values only: the départements, and the trees of the EG and EJ habilitations; a branch only
-        # when it has values (an empty ``structure__tree_id__in`` would still join every row's structure).
-        branches = [Q(departement__in=sorted(departements_))] if departements_ else []
-        branches += [Q(structure__tree_id__in=trees)] if trees else []
-        if not branches:
-            return False
-        return branches[0] if len(branches) == 1 else branches[0] | branches[1]
+        return scope_condition(user, roles)
 
     def with_access(self, user):
         """Annotate ``can_manage`` for ``user`` (in the same query): the managing scope's condition evaluated
@@ -131,6 +136,15 @@ class OfferPartQuerySet(models.QuerySet):
         if sees_everything(user):
             return self.all()
         return self.filter(**{f"{self.offer_path}__in": Offer.objects.administered_by(user)})
+
+
+class ContactQuerySet(OfferPartQuerySet):
+    def administered_by(self, user):
+        """A référent's contacts: read on the contact's own ``departement`` (an index range on
+        (departement, nom, id) for the admin's list, instead of sorting every contact of the territory's offers)
+        and its offer's tree."""
+        condition = scope_condition(user, referent_roles(), structure="offer__structure")
+        return self.all() if condition is True else self.filter(condition) if condition else self.none()
 
 
 class TelecomQuerySet(OfferPartQuerySet):
@@ -353,8 +367,10 @@ class Offer(models.Model):
     def save(self, *args, update_fields=None, **kwargs):
         """Also set the département from the rattachement's EG (on a full save, or when it changes) and give
         a published offer its identifier."""
+        relocated = False
         if update_fields is None or "structure" in update_fields:
             eg = self.structure.etablissement_root()
+            relocated = not self._state.adding and self.departement != eg.departement
             self.departement = eg.departement
             if update_fields is not None:
                 update_fields = [*update_fields, "departement"]
@@ -364,6 +380,8 @@ class Offer(models.Model):
             if update_fields is not None:
                 update_fields = [*update_fields, "identifiant"]
         super().save(*args, update_fields=update_fields, **kwargs)
+        if relocated:  # moved to an EG of another département: its contacts follow
+            Contact.objects.filter(offer=self).update(departement=self.departement)
 
     STATUS_BADGES = {Completeness.FINALISE: "success", Completeness.EN_COURS: "info", Completeness.A_FAIRE: "warning"}
 
@@ -846,18 +864,31 @@ class Contact(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The offer's ``departement``, copied as on the offer so that a référent's list of contacts reads one index
+    # range; ``save`` sets it, and the offer's ``save`` and the EG's relocation keep it.
+    departement = models.CharField("département", max_length=3, blank=True, editable=False)
 
-    objects = OfferPartQuerySet.as_manager()
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = "contact"
         verbose_name_plural = "contacts"
         ordering = ["offer", "pk"]
-        indexes = [models.Index(fields=["nom", "id"], name="offers_contact_nom_id_idx")]  # the admin's list
+        indexes = [
+            models.Index(fields=["nom", "id"], name="offers_contact_nom_id_idx"),  # the admin's list
+            models.Index(fields=["departement", "nom", "id"], name="offers_contact_dep_nom_id_idx"),  # a territory's
+        ]
         constraints = [models.CheckConstraint(condition=~Q(nom=""), name="offers_contact_nom_not_empty")]
 
     def __str__(self):
         return self.nom
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is None or "offer" in update_fields:
+            self.departement = self.offer.departement
+            if update_fields is not None:
+                update_fields = [*update_fields, "departement"]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def clean(self):
         super().clean()
@@ -939,8 +970,8 @@ def refuse_lowering(item, model):
 
 @receiver(etablissements_relocated)
 def follow_relocated_etablissements(sender, etablissement_ids, **kwargs):
-    """Copy the new département of relocated EG onto the offers of their trees: one UPDATE per new
-    département (at most 101), whatever the number of EG relocated, in batches of trees."""
+    """Copy the new département of relocated EG onto the offers of their trees and their contacts: two UPDATE
+    per new département (at most 101), whatever the number of EG relocated, in batches of trees."""
     trees = {}
     for tree_id, departement in (
         Structure.objects.filter(pk__in=etablissement_ids).values_list("tree_id", "departement").order_by("tree_id")
@@ -950,6 +981,9 @@ def follow_relocated_etablissements(sender, etablissement_ids, **kwargs):
         for start in range(0, len(tree_ids), RELOCATION_BATCH):
             batch = tree_ids[start : start + RELOCATION_BATCH]
             Offer.objects.filter(structure__tree_id__in=batch).exclude(departement=departement).update(
+                departement=departement
+            )
+            Contact.objects.filter(offer__structure__tree_id__in=batch).exclude(departement=departement).update(
                 departement=departement
             )
 

@@ -235,6 +235,7 @@ def check_delete(client, obj, seen, deletable, protected):
     [
         (EntiteJuridique, ["ej81", "ej31", "ejx"]),
         (Offer, ["o81", "o31"]),
+        (Contact, ["c81", "c31"]),
         (User, ACCOUNT_KEYS),
     ],
 )
