@@ -133,7 +133,7 @@ def _in_territory(user, entites_juridiques):
     return (
         Exists(etablissements.filter(pk=OuterRef("etablissement_id")))
         | Exists(entites_juridiques.filter(pk=OuterRef("entite_juridique_id")))
-        | Q(departement__in=referent_departements(user))
+        | Q(departement__any_of=referent_departements(user))
     )
 
 

@@ -23,6 +23,10 @@ class LevelFilter(admin.SimpleListFilter):
     title = "niveau de l'arborescence"
     parameter_name = "parent"
 
+    def __init__(self, request, params, model, model_admin):
+        self.model_admin = model_admin
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request, model_admin):
         choices = [("racines", "Établissements géographiques")]
         value = self.value()
@@ -36,9 +40,9 @@ class LevelFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             # A search looks through every level; otherwise start from the roots.
-            return queryset if request.GET.get("q") else queryset.etablissements()
+            return queryset if request.GET.get("q") else self.model_admin.territory_roots(request, queryset)
         if value == "racines":
-            return queryset.etablissements()  # the roots, by the index of EG names
+            return self.model_admin.territory_roots(request, queryset)
         if parse_id(value):
             return queryset.filter(parent_id=parse_id(value))
         return queryset.none()
@@ -100,6 +104,14 @@ class StructureAdmin(TerritoryAdmin):
 
     def territory_queryset(self, request, queryset):
         return queryset.administered_by(request.user)
+
+    def territory_roots(self, request, queryset):
+        """The EG of the territory, by the index of EG names. The territory's condition on nodes (their tree is
+        one of the territory's) is repeated on the EG's own columns (``etablissements_administered_by``: its
+        département, its EJ, itself), which PostgreSQL reads as an index range in name order
+        (structures_eg_dep_name_idx for a département's référent) instead of walking the names of the 50,000 EG
+        to find theirs."""
+        return queryset.etablissements() & Structure.objects.etablissements_administered_by(request.user)
 
     def get_fields(self, request, obj=None):
         if obj is not None and obj.is_etablissement:

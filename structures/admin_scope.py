@@ -25,7 +25,6 @@ from django.utils.translation import gettext
 
 from nomenclatures import cache as nomenclature_cache
 from ror_portal.links import object_url
-from ror_portal.lookups import AnyOf
 from ror_portal.pagination import COUNT_LIMIT, LIST_PAGE_SIZE, BoundedCount, bounded_count
 from structures.models import EntiteJuridique, Structure
 
@@ -113,7 +112,7 @@ class BoundedChangeListMixin:
             # Their number is the count: the paginator reads it instead of counting again (``get_paginator``).
             window = list(dict.fromkeys(queryset.order_by().values_list("pk", flat=True)[: self.paginator.bound + 1]))
             request.__dict__.setdefault(SEARCH_WINDOWS, {})[self.model] = len(window)
-            matches = self.get_queryset(request).filter(AnyOf(F("pk"), window))
+            matches = self.get_queryset(request).filter(pk__any_of=window)
             matches.query.select_related = queryset.query.select_related
             if queryset.query.order_by:  # else the model's default ordering, as the search's queryset had
                 first, *rest = queryset.query.order_by

@@ -18,7 +18,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
-from ror_portal import closing
+from ror_portal import closing, lookups  # noqa: F401 (lookups: registers ``any_of``)
 from ror_portal.validators import validate_code, validate_name
 from structures import departements
 
@@ -37,7 +37,7 @@ class EntiteJuridiqueQuerySet(models.QuerySet):
         """EJ a client system of the FHIR API reads: all, or those with an EG in ``departements``."""
         if not departements:
             return self.all()
-        etablissements = Structure.objects.etablissements().filter(departement__in=sorted(departements))
+        etablissements = Structure.objects.etablissements().filter(departement__any_of=sorted(departements))
         return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
 
     def touching_territory_of(self, user):
@@ -117,7 +117,7 @@ def habilitation_scope(user, roles):
     return (
         Q(pk__in=sorted(etablissements))
         | Q(entite_juridique_id__in=sorted(entites))
-        | Q(departement__in=sorted(departements_))
+        | Q(departement__any_of=sorted(departements_))
     )
 
 
@@ -185,7 +185,7 @@ class StructureQuerySet(TreeQuerySet):
         _, _, departements_ = habilitation_sets(user, roles)
         condition = Q(tree_id__in=habilitation_trees(user, roles))
         if departements_:
-            roots = self.model.objects.filter(level=0, departement__in=sorted(departements_))
+            roots = self.model.objects.filter(level=0, departement__any_of=sorted(departements_))
             if per_row:
                 condition |= Exists(roots.filter(tree_id=OuterRef("tree_id")))
             else:
@@ -211,7 +211,7 @@ class StructureQuerySet(TreeQuerySet):
         """Every node a client system of the FHIR API reads: all, or those of the EG of ``departements``."""
         if not departements:
             return self.all()
-        roots = self.model.objects.filter(level=0, departement__in=sorted(departements))
+        roots = self.model.objects.filter(level=0, departement__any_of=sorted(departements))
         return self.filter(tree_id__in=roots.values("tree_id"))
 
     def ancestors_of(self, nodes):
@@ -452,6 +452,8 @@ class Structure(MPTTModel):
             models.Index(Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_lower_name_idx"),
             # The offer picker's first level: the EG of one catégorie by name.
             models.Index("categorie", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_cat_name_idx"),
+            # A référent's EG in the admin: their département's EG by name (``StructureAdmin.territory_roots``).
+            models.Index("departement", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_dep_name_idx"),
             models.Index(fields=["updated_at"], name="structures_updated_idx"),  # the FHIR API's _lastUpdated
         ]
         constraints = [

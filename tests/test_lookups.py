@@ -1,11 +1,8 @@
-"""``ror_portal.lookups.AnyOf``: the rows of ``IN``, with the values sent as one array on PostgreSQL."""
+"""``any_of`` (ror_portal.lookups): the rows of ``IN``, with the values sent as one array on PostgreSQL."""
 
 import pytest
 from django.db import connection
-from django.db.models import F
-from django.test.utils import CaptureQueriesContext
 
-from ror_portal.lookups import AnyOf
 from structures.models import Structure
 from tests.structures.factories import EtablissementFactory
 
@@ -13,23 +10,26 @@ pytestmark = pytest.mark.django_db
 
 
 def test_any_of_selects_the_rows_of_in():
-    egs = [EtablissementFactory() for _ in range(4)]
+    egs = [EtablissementFactory(departement=code) for code in ["81", "32", "2A", "81"]]
     wanted = [egs[0].pk, egs[2].pk, egs[3].pk + 1000]
 
-    assert set(Structure.objects.filter(AnyOf(F("pk"), wanted))) == {egs[0], egs[2]}
-    assert not Structure.objects.filter(AnyOf(F("pk"), []))
-    assert set(Structure.objects.filter(AnyOf(F("departement"), [egs[1].departement]))) == {
-        eg for eg in egs if eg.departement == egs[1].departement
-    }
+    assert set(Structure.objects.filter(pk__any_of=wanted)) == {egs[0], egs[2]}
+    assert not Structure.objects.filter(pk__any_of=[])
+    assert set(Structure.objects.filter(departement__any_of=["81"])) == {egs[0], egs[3]}
+    assert set(Structure.objects.filter(departement__any_of=["2A", "32"])) == {egs[1], egs[2]}
+    assert set(Structure.objects.exclude(departement__any_of=["2A", "32"])) == {egs[0], egs[3]}
 
 
-def test_on_postgresql_a_thousand_values_are_one_parameter():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite: Django's IN")
-    eg = EtablissementFactory()
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite: Django's IN")
+def test_on_postgresql_many_values_are_one_parameter_and_one_value_an_equality():
+    eg = EtablissementFactory(departement="81")
+    many = Structure.objects.filter(pk__any_of=[eg.pk, *range(10**6, 10**6 + 1000)])
+    one = Structure.objects.filter(departement__any_of=["81"])
 
-    with CaptureQueriesContext(connection) as queries:
-        rows = list(Structure.objects.filter(AnyOf(F("pk"), [eg.pk, *range(10**6, 10**6 + 1000)])))
-
-    assert rows == [eg]
-    assert '"id" = ANY(' in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+    assert list(many) == list(one) == [eg]
+    many_sql, many_params = many.query.sql_with_params()
+    one_sql, one_params = one.query.sql_with_params()
+    assert '"id" = ANY(%s)' in many_sql and " IN (" not in many_sql
+    assert len(many_params) == 1 and len(many_params[0]) == 1001
+    # An equality, as PostgreSQL reads IN ('81'): an index on (departement, name) then yields rows in order.
+    assert '"departement" = %s' in one_sql and "ANY" not in one_sql and one_params == ("81",)
