@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 
 from accounts.models import Habilitation, User, referent_departements
 from ror_portal.widgets import QuickSelect
@@ -14,6 +15,8 @@ from structures.admin_scope import (
     is_admin_user,
 )
 from structures.models import EntiteJuridique, Structure
+
+ADMINISTERED = "_administered_accounts"  # request attribute: account pk → may the référent change it
 
 
 class HabilitationForm(forms.ModelForm):
@@ -109,7 +112,24 @@ class UserAdmin(ReferentsAdminMixin, BoundedChangeListMixin, TerritoryDeletionMi
     def get_queryset(self, request):
         return super().get_queryset(request).visible_in_admin_to(request.user)
 
+    def get_object(self, request, object_id, from_field=None):
+        """Django's, reading with the account whether the référent may change it (``is_administered``)."""
+        field = User._meta.pk if from_field is None else User._meta.get_field(from_field)
+        try:
+            obj = (
+                self.get_queryset(request)
+                .visible_with_administered(request.user)
+                .get(**{field.name: field.to_python(object_id)})
+            )
+        except (User.DoesNotExist, ValidationError, ValueError):
+            return None
+        request.__dict__.setdefault(ADMINISTERED, {})[obj.pk] = obj.administered
+        return obj
+
     def is_administered(self, request, obj):
+        known = request.__dict__.get(ADMINISTERED, {})
+        if obj.pk in known:
+            return known[obj.pk]
         return cached_per_request(
             request,
             ("administered", User, obj.pk),

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import connections, models, router
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.utils.functional import cached_property
 
 from structures import departements
@@ -26,10 +26,21 @@ class UserQuerySet(models.QuerySet):
     def administered_by(self, user):
         if user.is_superuser:
             return self.all()
-        # The account's own habilitations tested one by one (not ``pk NOT IN`` every habilitation of the
-        # territory, which PostgreSQL computes over the whole table for a national référent).
-        outside = Habilitation.objects.filter(user=OuterRef("pk")).exclude(Habilitation.objects.administered_q(user))
-        return self.visible_in_admin_to(user).exclude(Exists(outside))
+        return self.visible_in_admin_to(user).exclude(_habilitation_outside(user))
+
+    def visible_with_administered(self, user):
+        """``visible_in_admin_to`` with each account's ``administered`` flag (it is in ``administered_by``): the
+        admin's change page reads its account and whether it may change it in one query."""
+        if user.is_superuser:
+            return self.annotate(administered=Value(True))
+        return self.visible_in_admin_to(user).annotate(administered=~_habilitation_outside(user))
+
+
+def _habilitation_outside(user):
+    """An account has a habilitation not lying entirely in ``user``'s territory. Its own habilitations are
+    tested one by one (not ``pk NOT IN`` every habilitation of the territory, which PostgreSQL computes over the
+    whole table for a national référent)."""
+    return Exists(Habilitation.objects.filter(user=OuterRef("pk")).exclude(Habilitation.objects.administered_q(user)))
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):

@@ -367,3 +367,20 @@ def test_the_delete_page_of_an_offer_lists_only_its_own_rows(client, world):
 
     assert "MAT Contact 81" in page.text
     assert "MAT Contact 31" not in page.text and "MAT Offre 31" not in page.text
+
+
+def test_the_change_pages_administered_flag_is_administered_by_for_every_referent_and_account(world):
+    # UserAdmin.get_object reads an account and the flag in one query (visible_with_administered).
+    accounts = {name: obj for name, (obj, _) in world["objects"].items() if isinstance(obj, User)}
+    for referent in world["referents"].values():
+        administered = set(User.objects.administered_by(referent))
+        flags = dict(User.objects.visible_with_administered(referent).values_list("pk", "administered"))
+        assert set(flags) == set(User.objects.visible_in_admin_to(referent).values_list("pk", flat=True))
+        for name, account in accounts.items():
+            if account.pk in flags:
+                assert flags[account.pk] == (account in administered), (referent.username, name)
+        assert {pk for pk, flag in flags.items() if flag} == {user.pk for user in administered}
+    r81 = dict(
+        User.objects.visible_with_administered(world["referents"]["r81"]).values_list("username", "administered")
+    )
+    assert r81["mat_acc81"] and not r81["mat_acc_both"]  # both answers occur
