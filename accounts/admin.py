@@ -16,8 +16,6 @@ from structures.admin_scope import (
 )
 from structures.models import EntiteJuridique, Structure
 
-ADMINISTERED = "_administered_accounts"  # request attribute: account pk → may the référent change it
-
 
 class HabilitationForm(forms.ModelForm):
     """A habilitation granted in the admin: refused unless everything it covers lies in the granter's territory."""
@@ -123,13 +121,10 @@ class UserAdmin(ReferentsAdminMixin, BoundedChangeListMixin, TerritoryDeletionMi
             )
         except (User.DoesNotExist, ValidationError, ValueError):
             return None
-        request.__dict__.setdefault(ADMINISTERED, {})[obj.pk] = obj.administered
+        cached_per_request(request, ("administered", User, obj.pk), lambda: obj.administered)  # primes it
         return obj
 
     def is_administered(self, request, obj):
-        known = request.__dict__.get(ADMINISTERED, {})
-        if obj.pk in known:
-            return known[obj.pk]
         return cached_per_request(
             request,
             ("administered", User, obj.pk),
