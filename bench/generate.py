@@ -195,6 +195,7 @@ class Leaf:
     pk: int
     region: str
     departement: str
+    etablissement: int  # the EG's pk
     specialty: int | None = None
     uf_kind: int | None = None
     categorie: str | None = None
@@ -379,11 +380,11 @@ class Generator:
                 nodes[index][5] = counter[0]
                 counter[0] += 1
                 if not sub and kind != K.POLE:
-                    self.leaves.append(Leaf(pk, region, dep, specialty=specialty, uf_kind=uf_kind, chu=chu))
+                    self.leaves.append(Leaf(pk, region, dep, eg_pk, specialty=specialty, uf_kind=uf_kind, chu=chu))
 
         walk(eg_pk, children, 1)
         if not children and categorie in names.MEDICO_SOCIAL_OFFERS:
-            self.leaves.append(Leaf(eg_pk, region, dep, categorie=categorie))
+            self.leaves.append(Leaf(eg_pk, region, dep, eg_pk, categorie=categorie))
         town = name.split(" de ")[-1] if " de " in name else ""
         yield eg_writer.row(
             eg_pk, K.ETABLISSEMENT, name, None, finess_et, ej, categorie, name.upper(), dep, town,
@@ -448,6 +449,7 @@ class Generator:
         offer_fields = [
             "id", "structure_id", "nom", "champ_activite_id", "modele_saisie", "identifiant",
             "mode_prise_en_charge_id", "age_min", "age_max", "created_at", "updated_at", "version", "departement",
+            "etablissement_id",
         ]  # fmt: skip
         offer_writer = TableWriter(Offer, offer_fields, self.now)
         through = Offer.activites.through
@@ -485,7 +487,7 @@ class Generator:
                     yield offer_writer.row(
                         offer_pk, leaf.pk, nom, champ, "260/01" if champ == "01" else f"{champ}0/01",
                         f"{leaf.region}/{sequences[leaf.region]}", mode, age_min, age_max, self.now, self.now, 1,
-                        leaf.departement,
+                        leaf.departement, leaf.etablissement,
                     )  # fmt: skip
                     activites.append(activite_writer.row(link_pk, offer_pk, self.activite(activite)))
                     link_pk += 1

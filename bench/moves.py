@@ -28,7 +28,7 @@ def measure_unit_move(offers=50, repetitions=20):
     times, counts = [], set()
     try:
         with transaction.atomic():
-            others = Offer.objects.published().filter(structure__tree_id=chu.tree_id).exclude(structure=uf)
+            others = Offer.objects.published().filter(etablissement=chu).exclude(structure=uf)
             Offer.objects.filter(pk__in=list(others.values_list("pk", flat=True)[:offers])).update(structure=uf)
             held = Offer.objects.filter(structure=uf).count()
             for n in range(repetitions):

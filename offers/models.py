@@ -311,6 +311,17 @@ class Offer(models.Model):
     # when the rattachement changes; an EG moved to another département by FINESS updates it
     # (``structures.signals.etablissements_relocated``).
     departement = models.CharField("département", max_length=3, blank=True, editable=False)
+    # The EG of the rattachement, kept by ``save`` as the département is (an internal structure never leaves its
+    # EG, so only the offer's own move changes it): an EG's counts read an index range of its offers instead of
+    # joining every structure of its tree (the CHU: 1,024 structures, 2,121 offers, 3 → 1 ms).
+    etablissement = models.ForeignKey(
+        Structure,
+        verbose_name="établissement géographique",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # offers_offer_eg_counts_idx leads with it
+    )
 
     objects = OfferQuerySet.as_manager()
 
@@ -325,6 +336,11 @@ class Offer(models.Model):
             # index-only scan of this partial index instead of the table's 500,000 rows).
             models.Index(fields=["updated_at"], name="offers_offer_updated_idx"),
             models.Index(fields=["id"], condition=Q(published=True), name="offers_offer_published_idx"),
+            # An EG's counts by completeness (the EG list, the EG page): an index-only scan of the EG's offers.
+            models.Index(
+                fields=["etablissement", "published", "completeness", "closed_on", "id"],
+                name="offers_offer_eg_counts_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["identifiant"], name="offers_offer_identifiant_unique"),
@@ -365,15 +381,15 @@ class Offer(models.Model):
         return self.nom
 
     def save(self, *args, update_fields=None, **kwargs):
-        """Also set the département from the rattachement's EG (on a full save, or when it changes) and give
-        a published offer its identifier."""
+        """Also set the EG and the département from the rattachement (on a full save, or when it changes) and
+        give a published offer its identifier."""
         relocated = False
         if update_fields is None or "structure" in update_fields:
             eg = self.structure.etablissement_root()
             relocated = not self._state.adding and self.departement != eg.departement
-            self.departement = eg.departement
+            self.etablissement, self.departement = eg, eg.departement
             if update_fields is not None:
-                update_fields = [*update_fields, "departement"]
+                update_fields = [*update_fields, "etablissement", "departement"]
         if self.published and not self.identifiant:
             region = departements.region(self.departement or self.structure.etablissement_root().departement)
             self.identifiant = OfferIdentifierSequence.next_identifiant(region)

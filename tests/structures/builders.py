@@ -25,6 +25,7 @@ def big_etablissement(poles=50, ufs_per_pole=10, offers_per_uf=5, **eg_fields):
             modele_saisie="260/01",
             mode_prise_en_charge_id="28",
             departement=eg.departement,  # what Offer.save would copy from the EG
+            etablissement=eg,
         )
         for uf in uf_rows
         for o in range(offers_per_uf)
