@@ -8,6 +8,8 @@ Two sets per model, each a queryset method of the model:
   elsewhere) is read-only.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import ShowFacets
@@ -15,7 +17,7 @@ from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import router
+from django.db import connections, router
 from django.db.models import F, OrderBy
 from django.db.models.functions import Coalesce
 from django.utils.formats import number_format
@@ -62,7 +64,58 @@ class BoundedPaginator(Paginator):
         return number_format(self.bound, force_grouping=True)
 
 
-SEARCH_WINDOWS = "_admin_search_windows"  # request attribute: {model: number of matches read by the search}
+SEARCH_WINDOWS = "_admin_search_windows"  # request attribute: {model: the SearchWindow of the search}
+
+
+@dataclass(frozen=True)
+class SearchWindow:
+    ids: list  # the first bound + 1 matches' ids, in the list's order
+    matches: object  # the queryset returned to the changelist: ``rows`` among ``ids``
+    rows: object  # the list's rows, joins and order, without the search
+
+
+def sorted_window(queryset, size):
+    """The ids of the first ``size`` rows of ``queryset`` found in any order (a LIMIT without ORDER BY, which
+    stops the index scan early), then sorted in the database by ``queryset``'s ordering: the window's rows are
+    sorted as read, in one query, instead of being read again by primary key to sort them (≈ 4 µs a row)."""
+    keys, annotations = [], {}
+    for key in queryset.query.order_by:
+        direction = "ASC"
+        if isinstance(key, str):
+            direction, key = ("DESC" if key.startswith("-") else "ASC"), F(key.lstrip("-"))
+        elif isinstance(key, OrderBy):
+            direction = "DESC" if key.descending else "ASC"
+            direction += " NULLS FIRST" if key.nulls_first else " NULLS LAST" if key.nulls_last else ""
+            key = key.expression
+        if key in annotations.values():
+            continue  # a key repeated (the admin's ordering and its tie-breaker): the first decides
+        annotations[f"window_key_{len(annotations) + 2}"] = key
+        keys.append(f"{len(annotations) + 1} {direction}")
+    window = queryset.order_by().annotate(**annotations).values_list("pk", *annotations)[:size]
+    sql, params = window.query.sql_with_params()
+    order = f" ORDER BY {', '.join(keys)}" if keys else ""
+    with connections[window.db].cursor() as cursor:
+        # Positions, not names: the subquery's columns are the ORM's own aliases.
+        cursor.execute(f"SELECT * FROM ({sql}) window_rows{order}", params)
+        return list(dict.fromkeys(row[0] for row in cursor.fetchall()))
+
+
+class WindowPaginator(BoundedPaginator):
+    """The pages of a search's window: its count is the window's size, a page the rows of its own ids."""
+
+    def __init__(self, window, per_page, orphans=0, allow_empty_first_page=True):
+        super().__init__(window.matches, per_page, orphans, allow_empty_first_page)
+        self.window = window
+        self.bounded = BoundedCount(min(len(window.ids), self.bound), len(window.ids) > self.bound)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        # Only the page's ids: with the window's too, PostgreSQL probed the 1,001 of them.
+        return self._get_page(self.window.rows.filter(pk__any_of=self.window.ids[bottom:top]), number, self)
 
 
 class BoundedChangeListMixin:
@@ -106,25 +159,28 @@ class BoundedChangeListMixin:
         """
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip():
-            # Read once: the count and the page then look up these ids by primary key. The ids already satisfy
-            # the territory, the filters and the search, which are not evaluated again (with them PostgreSQL
-            # scanned the trigram index twice more). The list's joins and order are kept.
-            # Their number is the count: the paginator reads it instead of counting again (``get_paginator``).
-            window = list(dict.fromkeys(queryset.order_by().values_list("pk", flat=True)[: self.paginator.bound + 1]))
-            request.__dict__.setdefault(SEARCH_WINDOWS, {})[self.model] = len(window)
-            matches = self.get_queryset(request).filter(pk__any_of=window)
-            matches.query.select_related = queryset.query.select_related
+            # Read once, sorted: the count is their number, and a page looks up its own ids by primary key
+            # (``SearchWindow``). The ids already satisfy the territory, the filters and the search, which are not
+            # evaluated again (with them PostgreSQL scanned the trigram index twice more). The list's joins and
+            # order are kept.
+            ids = sorted_window(queryset, self.paginator.bound + 1)
+            rows = self.get_queryset(request)
+            rows.query.select_related = queryset.query.select_related
             if queryset.query.order_by:  # else the model's default ordering, as the search's queryset had
                 first, *rest = queryset.query.order_by
-                matches = matches.order_by(unindexed(first), *rest)
-            return matches, False
+                rows = rows.order_by(unindexed(first), *rest)
+            window = SearchWindow(ids, rows.filter(pk__any_of=ids), rows)
+            request.__dict__.setdefault(SEARCH_WINDOWS, {})[self.model] = window
+            return window.matches, False
         return queryset, may_have_duplicates
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        window = request.__dict__.get(SEARCH_WINDOWS, {}).get(self.model)
+        if window is not None and window.matches is queryset:  # the changelist's own search
+            return WindowPaginator(window, per_page, orphans, allow_empty_first_page)
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
-        matches = request.__dict__.get(SEARCH_WINDOWS, {}).get(self.model)
-        if matches is not None:
-            paginator.bounded = BoundedCount(min(matches, paginator.bound), matches > paginator.bound)
+        if window is not None:  # the search's queryset narrowed further (an autocomplete): count the window
+            paginator.bounded = BoundedCount(min(len(window.ids), paginator.bound), len(window.ids) > paginator.bound)
         return paginator
 
     def action_checkbox(self, obj):
