@@ -454,6 +454,14 @@ class Structure(MPTTModel):
             models.Index("categorie", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_cat_name_idx"),
             # A référent's EG in the admin: their département's EG by name (``StructureAdmin.territory_roots``).
             models.Index("departement", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_dep_name_idx"),
+            # The picker's search for a médico-social offer: the trees of the EG of one catégorie in a territory,
+            # read from the index alone (15,000 EG of a catégorie nationally: 16 ms from the table). Only EG have
+            # a catégorie; the predicate holds for a bound catégorie, so prepared statements use the index too.
+            models.Index(
+                fields=["categorie", "kind", "departement", "tree_id"],
+                condition=Q(categorie__isnull=False),
+                name="structures_eg_cat_dep_tree_idx",
+            ),
             models.Index(fields=["updated_at"], name="structures_updated_idx"),  # the FHIR API's _lastUpdated
         ]
         constraints = [
