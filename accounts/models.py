@@ -82,6 +82,18 @@ class User(AbstractUser):
         subquery on the EG, which costs more to build than to run."""
         return self._habilitations[1]
 
+    @property
+    def access_key(self):
+        """Everything the scopes read of the user, as one hashable value: the key of a compiled query built for
+        them (``ror_portal.compiled``). A new or removed habilitation changes it."""
+        return (
+            self.pk,
+            self.is_active,
+            self.is_superuser,
+            tuple(self.habilitation_rows),
+            tuple(self.habilitation_trees),
+        )
+
     @cached_property
     def _habilitations(self):
         if self.pk is None:
@@ -144,7 +156,7 @@ def _in_territory(user, entites_juridiques):
     return (
         Exists(etablissements.filter(pk=OuterRef("etablissement_id")))
         | Exists(entites_juridiques.filter(pk=OuterRef("entite_juridique_id")))
-        | Q(departement__any_of=referent_departements(user))
+        | Q(departement__inlined_in=referent_departements(user))
     )
 
 

@@ -57,7 +57,7 @@ def scope_condition(user, roles, structure="structure"):
     trees = habilitation_trees(user, roles)
     # Literal values only: the départements, and the trees of the EG and EJ habilitations; a branch only
     # when it has values (an empty ``structure__tree_id__in`` would still join every row's structure).
-    branches = [Q(departement__any_of=sorted(departements_))] if departements_ else []
+    branches = [Q(departement__inlined_in=sorted(departements_))] if departements_ else []
     branches += [Q(**{f"{structure}__tree_id__in": trees})] if trees else []
     if not branches:
         return False
@@ -101,7 +101,7 @@ class OfferQuerySet(models.QuerySet):
         offers = self.published()
         if level < int(NiveauConfidentialite.REGULATION):
             offers = offers.filter(unite_sensible=False)
-        return offers.filter(departement__any_of=sorted(departements)) if departements else offers
+        return offers.filter(departement__inlined_in=sorted(departements)) if departements else offers
 
     def _in_scope_of(self, user, roles):
         condition = self._scope_condition(user, roles)

@@ -1,18 +1,31 @@
-"""``any_of``: a column among many values, sent as one parameter.
+"""Two ways of writing ``IN`` for long lists of values.
 
-``filter(pk__in=ids)`` with a thousand ids writes a thousand placeholders: Django prepares each value, psycopg
-splits the long statement (too long for its cache) and a prepared statement has a thousand parameters. On
-PostgreSQL, ``col = ANY(%s)`` with the list as one array does the same with one parameter (PostgreSQL reads
-``col IN (…)`` as ``col = ANY(ARRAY[…])`` anyway). Elsewhere it is Django's ``IN``. Used for the admin search's
-window of ids and for the scopes' départements (a national référent's 101 codes in every query of a page).
+``any_of``: a column among many values, sent as one parameter. ``filter(pk__in=ids)`` with a thousand ids writes a
+thousand placeholders: Django prepares each value, psycopg splits the long statement (too long for its cache) and a
+prepared statement has a thousand parameters. On PostgreSQL, ``col = ANY(%s)`` with the list as one array does the
+same with one parameter (PostgreSQL reads ``col IN (…)`` as ``col = ANY(ARRAY[…])`` anyway). Elsewhere it is
+Django's ``IN``. Used for the admin search's window of ids.
 
     queryset.filter(pk__any_of=ids)
 
-Registered on every field when this module is imported (``structures.models`` imports it).
+``inlined_in``: a column among a few short codes, written into the statement itself (a scope's départements). A
+prepared statement is planned once for all its parameter values: with the départements as a parameter, a national
+référent's 101 codes and a référent's one code shared a generic plan, and PostgreSQL picked plans made for the few
+(one index descent per code and per catégorie for the EG list's filter choices: 0.9 → 25 ms for a national scope).
+Written into the statement, each scope has its own statements and plans. Only codes made of letters and digits are
+written out; anything else is sent as parameters, as Django's ``IN`` does.
+
+    queryset.filter(departement__inlined_in=codes)
+
+Both are registered on every field when this module is imported (``structures.models`` imports it).
 """
+
+import re
 
 from django.db.models import Field, Lookup
 from django.db.models.lookups import In
+
+CODE = re.compile(r"[0-9A-Za-z]{1,5}")
 
 
 @Field.register_lookup
@@ -30,3 +43,17 @@ class AnyOf(Lookup):
         if len(values) == 1:  # as PostgreSQL reads ``IN (x)``: an equality, which an index range can serve in order
             return f"{lhs} = %s", (*params, *values)
         return f"{lhs} = ANY(%s)", (*params, values)
+
+
+@Field.register_lookup
+class InlinedIn(Lookup):
+    lookup_name = "inlined_in"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        values = list(self.rhs)
+        if not values or not all(isinstance(value, str) and CODE.fullmatch(value) for value in values):
+            return In(self.lhs, values).as_sql(compiler, connection)  # no value: Django's EmptyResultSet
+        lhs, params = self.process_lhs(compiler, connection)
+        literals = ", ".join(f"'{value}'" for value in sorted(set(values)))
+        return f"{lhs} IN ({literals})", params

@@ -37,7 +37,7 @@ class EntiteJuridiqueQuerySet(models.QuerySet):
         """EJ a client system of the FHIR API reads: all, or those with an EG in ``departements``."""
         if not departements:
             return self.all()
-        etablissements = Structure.objects.etablissements().filter(departement__any_of=sorted(departements))
+        etablissements = Structure.objects.etablissements().filter(departement__inlined_in=sorted(departements))
         return self.filter(models.Exists(etablissements.filter(entite_juridique=models.OuterRef("pk"))))
 
     def touching_territory_of(self, user):
@@ -117,7 +117,7 @@ def habilitation_scope(user, roles):
     return (
         Q(pk__in=sorted(etablissements))
         | Q(entite_juridique_id__in=sorted(entites))
-        | Q(departement__any_of=sorted(departements_))
+        | Q(departement__inlined_in=sorted(departements_))
     )
 
 
@@ -185,7 +185,7 @@ class StructureQuerySet(TreeQuerySet):
         _, _, departements_ = habilitation_sets(user, roles)
         condition = Q(tree_id__in=habilitation_trees(user, roles))
         if departements_:
-            roots = self.model.objects.filter(level=0, departement__any_of=sorted(departements_))
+            roots = self.model.objects.filter(level=0, departement__inlined_in=sorted(departements_))
             if per_row:
                 condition |= Exists(roots.filter(tree_id=OuterRef("tree_id")))
             else:
@@ -211,7 +211,7 @@ class StructureQuerySet(TreeQuerySet):
         """Every node a client system of the FHIR API reads: all, or those of the EG of ``departements``."""
         if not departements:
             return self.all()
-        roots = self.model.objects.filter(level=0, departement__any_of=sorted(departements))
+        roots = self.model.objects.filter(level=0, departement__inlined_in=sorted(departements))
         return self.filter(tree_id__in=roots.values("tree_id"))
 
     def ancestors_of(self, nodes):

@@ -25,6 +25,14 @@ def cold_nomenclature_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def empty_shared_cache():
+    """Each test starts with Django's cache empty (the EG list's catégories per scope, the API's rate limit)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def nomenclatures(transactional_db):
     """Transactional tests flush every table after them, data migrations included: load the NOS again."""

@@ -1,4 +1,4 @@
-"""``any_of`` (ror_portal.lookups): the rows of ``IN``, with the values sent as one array on PostgreSQL."""
+"""``any_of`` and ``inlined_in`` (ror_portal.lookups): the rows of ``IN``, written in two ways."""
 
 import pytest
 from django.db import connection
@@ -14,22 +14,44 @@ def test_any_of_selects_the_rows_of_in():
     wanted = [egs[0].pk, egs[2].pk, egs[3].pk + 1000]
 
     assert set(Structure.objects.filter(pk__any_of=wanted)) == {egs[0], egs[2]}
+    assert set(Structure.objects.filter(pk__any_of=[egs[1].pk])) == {egs[1]}
     assert not Structure.objects.filter(pk__any_of=[])
-    assert set(Structure.objects.filter(departement__any_of=["81"])) == {egs[0], egs[3]}
-    assert set(Structure.objects.filter(departement__any_of=["2A", "32"])) == {egs[1], egs[2]}
-    assert set(Structure.objects.exclude(departement__any_of=["2A", "32"])) == {egs[0], egs[3]}
+    assert set(Structure.objects.exclude(pk__any_of=wanted)) == {egs[1], egs[3]}
+
+
+def test_inlined_in_selects_the_rows_of_in():
+    egs = [EtablissementFactory(departement=code) for code in ["81", "32", "2A", "81"]]
+
+    assert set(Structure.objects.filter(departement__inlined_in=["81"])) == {egs[0], egs[3]}
+    assert set(Structure.objects.filter(departement__inlined_in=["2A", "32", "32"])) == {egs[1], egs[2]}
+    assert set(Structure.objects.exclude(departement__inlined_in=["2A", "32"])) == {egs[0], egs[3]}
+    assert not Structure.objects.filter(departement__inlined_in=[])
+    assert not Structure.objects.filter(departement__inlined_in=["99"])
+
+
+def test_inlined_in_writes_codes_into_the_statement_and_sends_anything_else_as_parameters():
+    eg = EtablissementFactory(departement="81")
+    codes = Structure.objects.filter(departement__inlined_in=["81", "2A"])
+    hostile = ["81", "81') OR ('1'='1", "8\u0661", "x" * 6, 81]
+    bound = Structure.objects.filter(departement__inlined_in=hostile)
+
+    codes_sql, codes_params = codes.query.sql_with_params()
+    bound_sql, bound_params = bound.query.sql_with_params()
+    assert "\"departement\" IN ('2A', '81')" in codes_sql and codes_params == ()
+    assert "'1'='1" not in bound_sql and "81') OR ('1'='1" in bound_params
+    assert list(codes) == list(bound) == [eg]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite: Django's IN")
-def test_on_postgresql_many_values_are_one_parameter_and_one_value_an_equality():
+def test_on_postgresql_any_of_sends_many_values_as_one_parameter_and_one_value_as_an_equality():
     eg = EtablissementFactory(departement="81")
     many = Structure.objects.filter(pk__any_of=[eg.pk, *range(10**6, 10**6 + 1000)])
-    one = Structure.objects.filter(departement__any_of=["81"])
+    one = Structure.objects.filter(pk__any_of=[eg.pk])
 
     assert list(many) == list(one) == [eg]
     many_sql, many_params = many.query.sql_with_params()
     one_sql, one_params = one.query.sql_with_params()
     assert '"id" = ANY(%s)' in many_sql and " IN (" not in many_sql
     assert len(many_params) == 1 and len(many_params[0]) == 1001
-    # An equality, as PostgreSQL reads IN ('81'): an index on (departement, name) then yields rows in order.
-    assert '"departement" = %s' in one_sql and "ANY" not in one_sql and one_params == ("81",)
+    # An equality, as PostgreSQL reads IN (x): an index range then yields rows in order.
+    assert '"id" = %s' in one_sql and "ANY" not in one_sql and one_params == (eg.pk,)

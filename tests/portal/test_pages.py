@@ -363,6 +363,26 @@ def test_the_departement_and_categorie_choices_come_from_the_user_eg(client_for)
     assert [code for code, _ in form.fields["categorie"].choices] == ["", "109", "146", "365", "500"]
 
 
+def test_the_categorie_choices_are_kept_per_scope_and_follow_a_new_habilitation_at_once(client, db):
+    ssr, ehpad = EtablissementFactory(ssr=True), EtablissementFactory(medico_social=True)
+    user = HabilitationFactory(etablissement=ssr).user
+    client.force_login(user)
+
+    def choices():
+        form = client.get(reverse("etablissement_list")).context["form"]
+        return [code for code, _ in form.fields["categorie"].choices]
+
+    first = choices()
+    ssr.categorie_id = "500"
+    ssr.save()  # a FINESS import's change: shown once the kept choices expire (10 minutes)
+    kept = choices()
+    HabilitationFactory(user=user, etablissement=ehpad)
+    widened = choices()
+
+    assert first == kept == ["", "109"]
+    assert widened == ["", "500"]
+
+
 @pytest.mark.parametrize(
     ("habilitations", "expected"),
     [
@@ -589,10 +609,10 @@ def test_big_tree_is_well_formed(db):
 PAGE_QUERIES = {
     "home": 2,
     "mes établissements": 5,
-    "liste EG": 8,  # the page's offer counts: one query grouped by tree
-    "liste EG, page suivante": 8,
-    "liste EG, dernière page": 8,
-    "liste EG, recherche": 8,
+    "liste EG": 7,  # the page's offer counts: one query grouped by tree; the catégories kept per scope (cached)
+    "liste EG, page suivante": 7,
+    "liste EG, dernière page": 7,
+    "liste EG, recherche": 7,
     "liste EJ": 5,
     "liste EJ, dernière page": 5,
     # The node, its path and whether the user manages its EG in one query; its offers' completeness counts
