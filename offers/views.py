@@ -39,6 +39,7 @@ from offers.forms import (
 )
 from offers.models import Contact, MoveRefused, Offer, OfferDraft, OfferEvent, PartEdits, StaleOffer
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
+from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
 from structures.models import Structure
@@ -64,18 +65,22 @@ def offer_crumbs(offer, path, *tail):
     return structure_crumbs(path, (offer.nom, reverse("offer_detail", args=[offer.pk]) if tail else None), *tail)
 
 
+OFFER_PAGE = CompiledQuery(
+    lambda user: completeness.with_criteria(
+        Offer.objects.visible_to(user)
+        .with_access(user)
+        # Most offers have no draft: the drafts are read only when there are some (one query less).
+        .annotate(has_drafts=Exists(OfferDraft.objects.filter(offer=OuterRef("pk"))))
+        .select_related("structure")
+        .defer(*Structure.detail_fields("structure__"))
+    ).filter(pk=Param("pk"))
+)
+
+
 def offer_detail(request, pk):
-    offer = get_object_or_404(
-        completeness.with_criteria(
-            Offer.objects.visible_to(request.user)
-            .with_access(request.user)
-            # Most offers have no draft: the drafts are read only when there are some (one query less).
-            .annotate(has_drafts=Exists(OfferDraft.objects.filter(offer=OuterRef("pk"))))
-            .select_related("structure")
-            .defer(*Structure.detail_fields("structure__"))
-        ),
-        pk=pk,
-    )
+    offer = OFFER_PAGE.first(request.user, pk=pk)
+    if offer is None:
+        raise Http404("Offre introuvable.")
     cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil", "closing_type")
     contacts = list(offer.contacts.prefetch_related("telecoms"))
     cache.attach(contacts, "fonction", "nature", "confidentialite")

@@ -143,6 +143,11 @@ DB_JIT = env_bool("DB_JIT", False)
 # PgBouncer 1.21+ with max_prepared_statements set, or DB_PREPARED_STATEMENTS=false.
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DB_PREPARE_THRESHOLD = int(os.environ.get("DB_PREPARE_THRESHOLD", "5"))
+# Compiled querysets (ror_portal/compiled.py): the SQL of a page's queries kept per process, at most this many
+# entries (about 100 KB each); COMPILED_QUERIES_CHECK (the tests) builds each one again at every run and refuses
+# another SQL text for the same key.
+COMPILED_QUERIES_ENTRIES = int(os.environ.get("COMPILED_QUERIES_ENTRIES", "500"))
+COMPILED_QUERIES_CHECK = env_bool("COMPILED_QUERIES_CHECK", False)
 if DB_POOL and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DB_POOL=true needs PostgreSQL (DATABASE_URL=postgres://…).")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
