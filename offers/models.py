@@ -6,6 +6,7 @@ not a tree node: moving it is a one-row update.
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from nomenclatures.models import ActiviteOperationnelle, NiveauConfidentialite, 
 from offers.moves import MovePolicy, MoveRefused
 from offers.values import display, to_raw
 from ror_portal import closing
+from ror_portal.compiled import CompiledQuery, Param, attach
 from ror_portal.validators import validate_name
 from structures import departements
 from structures.models import (
@@ -421,7 +423,7 @@ class Offer(models.Model):
     def coded_lists(self):
         """(activités opérationnelles, publics pris en charge) in code order (the rows come from the nomenclature
         cache)."""
-        activites, publics = Offer.codes_of([self.pk]).get(self.pk, ([], []))
+        activites, publics = Offer.group_codes(OFFER_CODES(offer=self.pk)).get(self.pk, ([], []))
         return (
             [nomenclature_cache.get(ActiviteOperationnelle, code) for code in activites],
             [nomenclature_cache.get(PublicPrisEnCharge, code) for code in publics],
@@ -431,11 +433,10 @@ class Offer(models.Model):
     def codes_of(pks):
         """{offer id: (activité codes, public codes)} in code order, for offers ``pks``: one query over both link
         tables, whatever the number of offers."""
-        activites = Offer.activites.through.objects.filter(offer__in=pks).annotate(part=Value("a"))
-        publics = Offer.publics.through.objects.filter(offer__in=pks).annotate(part=Value("p"))
-        rows = activites.values_list("offer_id", "part", "activiteoperationnelle_id").union(
-            publics.values_list("offer_id", "part", "publicprisencharge_id"), all=True
-        )
+        return Offer.group_codes(codes_query(offer__in=pks))
+
+    @staticmethod
+    def group_codes(rows):
         codes = {}
         for offer_id, part, code in rows:
             codes.setdefault(offer_id, ([], []))[0 if part == "a" else 1].append(code)
@@ -443,6 +444,12 @@ class Offer(models.Model):
             activites_.sort()
             publics_.sort()
         return codes
+
+    def contact_list(self):
+        """The offer's contacts with their télécoms (``contact.telecoms.all()``), in two compiled queries."""
+        contacts = CONTACTS_OF_OFFER(offer=self.pk)
+        attach(contacts, "telecoms", TELECOMS_OF_OFFER(offer=self.pk), key=attrgetter("contact_id"))
+        return contacts
 
     @property
     def patientele_label(self):
@@ -1005,3 +1012,28 @@ def follow_relocated_etablissements(sender, etablissement_ids, **kwargs):
 
 
 RELOCATION_BATCH = 500  # trees per UPDATE: well under SQLite's limit on the number of parameters
+
+
+# --- compiled queries (ror_portal.compiled): what the offer page reads, its SQL written once per process ----------
+
+EVENTS_SHOWN = 50
+
+
+def codes_query(**condition):
+    """(offer id, "a" or "p", code) of the offers' activités opérationnelles and publics pris en charge, one query."""
+    activites = Offer.activites.through.objects.filter(**condition).annotate(part=Value("a"))
+    publics = Offer.publics.through.objects.filter(**condition).annotate(part=Value("p"))
+    return activites.values_list("offer_id", "part", "activiteoperationnelle_id").union(
+        publics.values_list("offer_id", "part", "publicprisencharge_id"), all=True
+    )
+
+
+OFFER_CODES = CompiledQuery(lambda: codes_query(offer=Param("offer")))
+CONTACTS_OF_OFFER = CompiledQuery(lambda: Contact.objects.filter(offer=Param("offer")).order_by("pk"))
+TELECOMS_OF_OFFER = CompiledQuery(
+    lambda: Telecom.objects.filter(contact__offer=Param("offer")).order_by("contact_id", "pk")
+)
+# The latest rows of an offer's history, with their author and the structure whose change caused them.
+OFFER_EVENTS = CompiledQuery(
+    lambda: OfferEvent.objects.filter(offer=Param("offer")).select_related("author", "cause__structure")[:EVENTS_SHOWN]
+)

@@ -37,7 +37,16 @@ from offers.forms import (
     GeneralForm,
     contact_forms,
 )
-from offers.models import Contact, MoveRefused, Offer, OfferDraft, OfferEvent, PartEdits, StaleOffer
+from offers.models import (
+    OFFER_EVENTS,
+    Contact,
+    MoveRefused,
+    Offer,
+    OfferDraft,
+    OfferEvent,
+    PartEdits,
+    StaleOffer,
+)
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
 from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
@@ -82,11 +91,11 @@ def offer_detail(request, pk):
     if offer is None:
         raise Http404("Offre introuvable.")
     cache.attach([offer], "champ_activite", "type_offre", "mode_prise_en_charge", "temporalite_accueil", "closing_type")
-    contacts = list(offer.contacts.prefetch_related("telecoms"))
+    contacts = offer.contact_list()
     cache.attach(contacts, "fonction", "nature", "confidentialite")
     cache.attach([telecom for contact in contacts for telecom in contact.telecoms.all()], "confidentialite")
     path = offer.structure.outline_path()
-    events = list(offer.events.select_related("author", "cause__structure")[:50])
+    events = OFFER_EVENTS(offer=offer.pk)
     latest_move = next((event for event in events if event.kind in OfferEvent.MOVE_KINDS), None)
     undo = None
     if offer.can_manage and latest_move is not None and latest_move.kind == OfferEvent.Kind.MOVE:

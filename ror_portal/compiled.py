@@ -132,3 +132,20 @@ class CompiledQuery:
     def clear(cls):
         with cls._lock:
             cls._entries.clear()
+
+
+def attach(objects, name, rows, key):
+    """Give each of ``objects`` its ``rows`` (those whose ``key(row)`` is its pk) as its prefetched ``name``, as
+    ``prefetch_related(name)`` leaves them: ``obj.<name>.all()`` reads them without a query. For rows read by a
+    compiled query instead of a prefetch, which Django builds and compiles again at every request."""
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(key(row), []).append(row)
+    for obj in objects:
+        related = getattr(type(obj), name).rel.related_model
+        queryset = related._default_manager.none()
+        queryset._result_cache = grouped.get(obj.pk, [])
+        queryset._prefetch_done = True
+        if not hasattr(obj, "_prefetched_objects_cache"):
+            obj._prefetched_objects_cache = {}
+        obj._prefetched_objects_cache[name] = queryset

@@ -19,6 +19,7 @@ from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
 from ror_portal import closing, lookups  # noqa: F401 (lookups: registers ``any_of``)
+from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.validators import validate_code, validate_name
 from structures import departements
 
@@ -430,8 +431,9 @@ class Structure(MPTTModel):
     )  # fmt: skip
 
     def outline_path(self, include_self=True):
-        """The node's ancestors from its EG down (and the node itself), with ``OUTLINE_FIELDS`` only."""
-        return list(self.get_ancestors(include_self=include_self).only(*self.OUTLINE_FIELDS))
+        """The node's ancestors from its EG down (and the node itself), with ``OUTLINE_FIELDS`` only (as
+        ``get_ancestors``, from the node's tree columns)."""
+        return OUTLINE_PATH(include_self, tree=self.tree_id, lft=self.lft, rght=self.rght)
 
     @classmethod
     def detail_fields(cls, prefix=""):
@@ -819,3 +821,13 @@ class StructureEvent(models.Model):
         if self.offers_count:
             parts.append(f"{self.offers_count} offre{'s' if self.offers_count > 1 else ''}")
         return f", avec {' et '.join(parts)}" if parts else ""
+
+
+def _outline_path(include_self):
+    within = {"lft__lte": Param("lft"), "rght__gte": Param("rght")} if include_self else {
+        "lft__lt": Param("lft"), "rght__gt": Param("rght")
+    }  # fmt: skip
+    return Structure.objects.filter(tree_id=Param("tree"), **within).order_by("lft").only(*Structure.OUTLINE_FIELDS)
+
+
+OUTLINE_PATH = CompiledQuery(_outline_path)
