@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Case, Count, Exists, ExpressionWrappe
 from django.utils import timezone
 
 from offers.models import Contact, Offer, Telecom
+from ror_portal.compiled import CompiledQuery, Param
 
 FINALISE, EN_COURS, A_FAIRE = (status.label for status in Offer.Completeness)  # "Finalisé", "En cours", "À faire"
 BADGES = {Offer.Completeness(value).label: badge for value, badge in Offer.STATUS_BADGES.items()}
@@ -95,16 +96,42 @@ def refresh(offers, contact_model=Contact, telecom_model=Telecom):
     )
 
 
-def counts(offers):
-    """{status: number} of the open offers of ``offers`` (a queryset), and the closed ones apart: one query."""
+def status_totals():
+    """The counts of ``counts``, as aggregates."""
     open_ = open_condition()
     stored = Offer.Completeness
-    totals = offers.order_by().aggregate(
-        finalise=Count("pk", filter=open_ & Q(completeness=stored.FINALISE)),
-        en_cours=Count("pk", filter=open_ & Q(completeness=stored.EN_COURS)),
-        a_faire=Count("pk", filter=open_ & Q(completeness=stored.A_FAIRE)),
-        fermees=Count("pk", filter=~open_),
+    return {
+        "finalise": Count("pk", filter=open_ & Q(completeness=stored.FINALISE)),
+        "en_cours": Count("pk", filter=open_ & Q(completeness=stored.EN_COURS)),
+        "a_faire": Count("pk", filter=open_ & Q(completeness=stored.A_FAIRE)),
+        "fermees": Count("pk", filter=~open_),
+    }
+
+
+def counts(offers):
+    """{status: number} of the open offers of ``offers`` (a queryset), and the closed ones apart: one query."""
+    return counts_of(offers.order_by().aggregate(**status_totals()))
+
+
+# An EG's published offers counted per status (its page), grouped on the EG: one row, or none without offers.
+ETABLISSEMENT_COUNTS = CompiledQuery(
+    lambda: (
+        Offer.objects.published()
+        .filter(etablissement=Param("etablissement"))
+        .order_by()
+        .values("etablissement")
+        .annotate(**status_totals())
     )
+)
+
+
+def etablissement_counts(etablissement):
+    """``counts`` of the published offers of ``etablissement`` (an EG), in one compiled query."""
+    rows = ETABLISSEMENT_COUNTS(etablissement=etablissement.pk)
+    return counts_of(rows[0] if rows else dict.fromkeys(status_totals(), 0))
+
+
+def counts_of(totals):
     return StatusCounts(
         rows=[
             (FINALISE, totals["finalise"], BADGES[FINALISE]),

@@ -23,6 +23,7 @@ from ror_portal import closing
 from ror_portal.compiled import CompiledQuery, Param, attach
 from ror_portal.validators import validate_name
 from structures import departements
+from structures.contents import KeysetList
 from structures.models import (
     Structure,
     all_roles,
@@ -1032,6 +1033,14 @@ OFFER_CODES = CompiledQuery(lambda: codes_query(offer=Param("offer")))
 CONTACTS_OF_OFFER = CompiledQuery(lambda: Contact.objects.filter(offer=Param("offer")).order_by("pk"))
 TELECOMS_OF_OFFER = CompiledQuery(
     lambda: Telecom.objects.filter(contact__offer=Param("offer")).order_by("contact_id", "pk")
+)
+# A structure's offers in its page's table, by name (``structures.contents``): only the published ones for a reader
+# who does not manage its EG.
+STRUCTURE_OFFERS = KeysetList(
+    lambda published_only: Offer.objects.filter(
+        Q(structure=Param("node"), published=True) if published_only else Q(structure=Param("node"))
+    ).only("pk", "nom", "closed_on", "structure_id", "published", "completeness"),
+    fields=("nom", "pk"),
 )
 # The latest rows of an offer's history, with their author and the structure whose change caused them.
 OFFER_EVENTS = CompiledQuery(

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from nomenclatures import cache
 from offers import completeness, organisation
-from offers.models import Offer
+from offers.models import STRUCTURE_OFFERS, Offer
 from offers.moves import MovePolicy
+from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
 from ror_portal.pagination import LIST_PAGE_SIZE, KeysetPaginator, bounded_count
 from ror_portal.rendering import render_page
-from structures.contents import contents_page
+from structures.contents import SUB_STRUCTURES, contents_page
 from structures.forms import (
     ClosingForm,
     EtablissementFilterForm,
@@ -23,7 +24,7 @@ from structures.forms import (
     StructureAddForm,
     StructureForm,
 )
-from structures.models import EntiteJuridique, StaleStructure, Structure, StructureRefused
+from structures.models import EntiteJuridique, StaleStructure, Structure, StructureEvent, StructureRefused
 from structures.organisation import OrganisationPolicy
 
 PAGE_SIZE = LIST_PAGE_SIZE
@@ -143,14 +144,21 @@ def organisation_actions(policy, node, ancestors):
     }
 
 
-def structure_detail(request, pk):
-    # The node, its ancestors and whether the user manages its EG: one query.
-    path = list(
-        Structure.objects.visible_to(request.user)
-        .with_access(request.user)
-        .path_to(pk)
-        .select_related("entite_juridique")
+# The node, its ancestors and whether the user manages its EG: one query.
+STRUCTURE_PATH = CompiledQuery(
+    lambda user: (
+        Structure.objects.visible_to(user).with_access(user).path_to(Param("pk")).select_related("entite_juridique")
     )
+)
+STRUCTURE_EVENTS = CompiledQuery(
+    lambda: StructureEvent.objects.filter(structure=Param("node")).select_related("author", "cause__structure")[
+        :EVENTS_SHOWN
+    ]
+)
+
+
+def structure_detail(request, pk):
+    path = STRUCTURE_PATH(request.user, pk=pk)
     if not path or path[-1].pk != pk:
         raise Http404("Structure inconnue ou hors de votre périmètre.")
     *ancestors, node = path
@@ -159,13 +167,10 @@ def structure_detail(request, pk):
     # Who manages the EG also sees its offers never published (creation drafts), and may create one here.
     policy = MovePolicy(Offer(structure=node), request.user)
     policy.remember([etablissement], {node.tree_id} if node.can_manage else set())
-    rows = node.offers.only("pk", "nom", "closed_on", "structure_id", "published", "completeness")
-    rows = rows if policy.manages(node.tree_id) else rows.filter(published=True)
-    contents = contents_page(node.children.only(*Structure.OUTLINE_FIELDS), rows, request.GET)
+    offers = STRUCTURE_OFFERS.of(node, not policy.manages(node.tree_id))
+    contents = contents_page(SUB_STRUCTURES.of(node), offers, request.GET)
     # The EG page: how many of its open offers are in each completeness status (one query).
-    statuses = (
-        completeness.counts(Offer.objects.published().filter(etablissement=node)) if node.is_etablissement else None
-    )
+    statuses = completeness.etablissement_counts(node) if node.is_etablissement else None
     creation_refusal = policy.creation_refusal(node, ancestors) if policy.manages(node.tree_id) else None
     manages = policy.manages(node.tree_id)
     organisation_policy = OrganisationPolicy(request.user)
@@ -183,7 +188,7 @@ def structure_detail(request, pk):
         # Closing a level closes everything below it.
         "closed_above": any(item.is_closed for item in [*ancestors, node]),
         "actions": organisation_actions(organisation_policy, node, ancestors) if manages else None,
-        "events": list(node.events.select_related("author", "cause__structure")[:EVENTS_SHOWN]),
+        "events": STRUCTURE_EVENTS(node=node.pk),
     }
     return render_page(request, "structures/structure_detail.html", context)
 

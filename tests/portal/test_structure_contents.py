@@ -7,7 +7,8 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from structures.contents import contents_page, parse_cursor
+from offers.models import STRUCTURE_OFFERS
+from structures.contents import SUB_STRUCTURES, contents_page, parse_cursor
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory
 from tests.offers.factories import OfferFactory
@@ -34,7 +35,7 @@ def names(page):
 
 
 def pages(node, params):
-    return contents_page(node.children.all(), node.offers.all(), params, per_page=50)
+    return contents_page(SUB_STRUCTURES.of(node), STRUCTURE_OFFERS.of(node, False), params, per_page=50)
 
 
 def test_the_pages_follow_each_other_through_both_lists(service):
