@@ -21,6 +21,7 @@ keeps the SQL of a queryset built once, and runs it again with the values of the
 """
 
 import copy
+import json
 import threading
 from collections import OrderedDict
 
@@ -51,6 +52,13 @@ class Param(Expression):
         return value if self.prep_field is None else self.prep_field.get_db_prep_value(value, connection)
 
 
+class JsonParam(Param):
+    """A list placeholder sent as one JSON text (SQLite's ``json_each``: ``any_of`` with a ``Param``)."""
+
+    def value(self, values, connection):
+        return json.dumps(list(values[self.name]))
+
+
 class QueryChanged(AssertionError):
     """A compiled query built again wrote another SQL text for the same key (``COMPILED_QUERIES_CHECK``)."""
 
@@ -74,14 +82,27 @@ class Entry:
     def same_sql(self, other):
         return self.sql == other.sql and list(map(repr, self.params)) == list(map(repr, other.params))
 
-    def run(self, values):
-        if set(values) != self.names and self.sql is not None:
+    def bind(self, values, connection):
+        """The statement's parameters with ``values`` in place of the placeholders."""
+        if set(values) != self.names:
             raise TypeError(f"Expected the values {sorted(self.names)}, got {sorted(values)}.")
+        return [param.value(values, connection) if isinstance(param, Param) else param for param in self.params]
+
+    def count(self, values):
+        """The number of rows, counted by the database (``SELECT COUNT(*) FROM (…)``)."""
+        if self.sql is None:
+            return 0
+        connection = connections[self.queryset.db]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) counted", self.bind(values, connection))
+            return cursor.fetchone()[0]
+
+    def run(self, values):
         if self.sql is None:
             return []
         queryset = self.queryset._chain()
         connection = connections[queryset.db]
-        params = [param.value(values, connection) if isinstance(param, Param) else param for param in self.params]
+        params = self.bind(values, connection)
         compiler = copy.copy(queryset.query.get_compiler(using=queryset.db))
         vars(compiler).update(self.state)
         compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
@@ -101,6 +122,10 @@ class CompiledQuery:
     def __call__(self, *key, **values):
         """The rows for ``values``, as a list."""
         return self.entry(key).run(values)
+
+    def count(self, *key, **values):
+        """The number of rows the queryset would return (slice included): ``bounded_count`` of a page."""
+        return self.entry(key).count(values)
 
     def first(self, *key, **values):
         """The first row, or None (the queryset limits itself: ``[:1]`` when it may find more)."""

@@ -4,9 +4,11 @@
 thousand placeholders: Django prepares each value, psycopg splits the long statement (too long for its cache) and a
 prepared statement has a thousand parameters. On PostgreSQL, ``col = ANY(%s)`` with the list as one array does the
 same with one parameter (PostgreSQL reads ``col IN (…)`` as ``col = ANY(ARRAY[…])`` anyway). Elsewhere it is
-Django's ``IN``. Used for the admin search's window of ids.
+Django's ``IN``. Used for the admin search's window of ids. With a ``Param`` of a compiled query
+(``ror_portal.compiled``), the list is one parameter on SQLite too (a JSON text read by ``json_each``).
 
     queryset.filter(pk__any_of=ids)
+    CompiledQuery(lambda: Offer.objects.filter(etablissement__any_of=Param("ids")))
 
 ``inlined_in``: a column among a few short codes, written into the statement itself (a scope's départements). A
 prepared statement is planned once for all its parameter values: with the départements as a parameter, a national
@@ -22,22 +24,30 @@ Both are registered on every field when this module is imported (``structures.mo
 
 import re
 
-from django.db.models import Field, Lookup
+from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.lookups import In
+
+from ror_portal.compiled import JsonParam, Param
 
 CODE = re.compile(r"[0-9A-Za-z]{1,5}")
 
 
+@ForeignObject.register_lookup  # a foreign key's lookups are its own (Django's related lookups), not Field's
 @Field.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False  # a list of values, each prepared in as_sql
 
     def as_sql(self, compiler, connection):
+        if isinstance(self.rhs, Param):  # a compiled query's list, one parameter whatever its length
+            lhs, params = self.process_lhs(compiler, connection)
+            return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, JsonParam(self.rhs.name))
         return In(self.lhs, self.rhs).as_sql(compiler, connection)
 
     def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
+        if isinstance(self.rhs, Param):
+            return f"{lhs} = ANY(%s)", (*params, self.rhs)
         field = self.lhs.output_field
         values = [field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
         if len(values) == 1:  # as PostgreSQL reads ``IN (x)``: an equality, which an index range can serve in order

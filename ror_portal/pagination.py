@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q, Subquery
 
+from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
 
 COUNT_LIMIT = 1_000
@@ -70,23 +71,62 @@ class KeysetPage:
         return self.has_previous or self.has_next
 
 
-class KeysetPaginator:
-    """Pages of ``queryset`` ordered by ``key`` (a field name or an expression), ties broken by ``pk``.
+class CompiledKeyset:
+    """Pages of the rows ``build(*key)`` ordered by ``key`` (a field name or an expression), ties broken by ``pk``,
+    every query compiled once per key and process (``ror_portal.compiled``): the bounded count and the page.
 
-    ``key`` and ``pk`` run in the same direction (both descending when ``descending``) so that one index on
-    ``(key, id)`` serves both orders, read forwards or backwards.
+    ``build`` returns a queryset whose request values are ``Param`` placeholders; ``page(params, *key, **values)``
+    returns the page that the request's ``params`` ask for. ``key`` and ``pk`` run in the same direction (both
+    descending when ``descending``) so that one index on ``(key, id)`` serves both orders, read forwards or
+    backwards.
     """
 
-    def __init__(self, queryset, key, per_page, descending=False):
-        self.queryset = queryset
+    def __init__(self, build, key, per_page):
+        self.build = build
         self.key = F(key) if isinstance(key, str) else key
         self.per_page = per_page
+        self.counts = CompiledQuery(lambda limit, *key: build(*key).order_by().values("pk")[: limit + 1])
+        self.rows = CompiledQuery(self._rows)
+
+    def _rows(self, forwards, with_cursor, *key):
+        """``per_page`` + 1 rows in key order (``forwards``), after (before) the row ``Param("cursor")``."""
+        queryset = self.build(*key)
+        rows = queryset.annotate(_keyset_key=self.key)
+        if with_cursor:
+            # Read from the list itself: a row outside it (another user's scope, other filters) is no cursor,
+            # and could otherwise tell where its name sorts.
+            cursor = Param("cursor")
+            cursor_key = Subquery(
+                queryset.order_by().filter(pk=cursor).annotate(_keyset_key=self.key).values("_keyset_key")[:1]
+            )
+            if forwards:
+                rows = rows.filter(Q(_keyset_key__gte=cursor_key), Q(_keyset_key__gt=cursor_key) | Q(pk__gt=cursor))
+            else:
+                rows = rows.filter(Q(_keyset_key__lte=cursor_key), Q(_keyset_key__lt=cursor_key) | Q(pk__lt=cursor))
+        order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
+        return rows.order_by(*order)[: self.per_page + 1]
+
+    def page(self, params, *key, descending=False, **values):
+        return KeysetPaginator(self, key, values, descending).page(params)
+
+    def bounded_count(self, *key, **values):
+        """``bounded_count`` of the rows, compiled."""
+        value = self.counts.count(COUNT_LIMIT, *key, **values)
+        return BoundedCount(min(value, COUNT_LIMIT), value > COUNT_LIMIT)
+
+
+class KeysetPaginator:
+    """The page of a ``CompiledKeyset`` for one key and its values."""
+
+    def __init__(self, keyset, key, values, descending):
+        self.keyset, self.key, self.values = keyset, key, values
+        self.per_page = keyset.per_page
         self.descending = descending
 
     def page(self, params):
         """The page the request's ``params`` (``request.GET``) ask for; a cursor that is not an id is ignored."""
         after, before = parse_id(params.get("apres")), parse_id(params.get("avant"))
-        count = bounded_count(self.queryset)
+        count = self.keyset.bounded_count(*self.key, **self.values)
         page = self._page(count, after, before, last=params.get("fin") == "1")
         if not page.object_list and (after or before):
             # The cursor's row is gone (or was never in this list): start again from the first page.
@@ -110,19 +150,8 @@ class KeysetPaginator:
         """``per_page`` rows after ``cursor`` (before it when ``reverse``) in display order, and whether more
         lie beyond them."""
         forwards = self.descending == reverse  # ascending key order when reading forwards
-        rows = self.queryset.annotate(_keyset_key=self.key)
-        if cursor is not None:
-            # Read from the list itself: a row outside it (another user's scope, other filters) is no cursor,
-            # and could otherwise tell where its name sorts.
-            cursor_key = Subquery(
-                self.queryset.order_by().filter(pk=cursor).annotate(_keyset_key=self.key).values("_keyset_key")[:1]
-            )
-            if forwards:
-                rows = rows.filter(Q(_keyset_key__gte=cursor_key), Q(_keyset_key__gt=cursor_key) | Q(pk__gt=cursor))
-            else:
-                rows = rows.filter(Q(_keyset_key__lte=cursor_key), Q(_keyset_key__lt=cursor_key) | Q(pk__lt=cursor))
-        order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
-        found = list(rows.order_by(*order)[: self.per_page + 1])
+        values = self.values if cursor is None else {**self.values, "cursor": cursor}
+        found = self.keyset.rows(forwards, cursor is not None, *self.key, **values)
         more = len(found) > self.per_page
         found = found[: self.per_page]
         return (found[::-1] if reverse else found), more

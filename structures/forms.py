@@ -2,10 +2,11 @@ import hashlib
 
 from django import forms
 from django.core.cache import cache as shared_cache
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from nomenclatures import cache
 from nomenclatures.models import CategorieEtablissement
+from ror_portal.compiled import Param
 from ror_portal.forms import MAX_VERSION, DateInput, NumberField
 from ror_portal.validators import validate_code, validate_name
 from structures import departements
@@ -15,7 +16,7 @@ from structures.models import Structure
 CATEGORIES_KEPT = 600  # seconds
 
 
-def categories_in_scope(etablissements, user):
+def categories_in_scope(user):
     """The catégories of the EG in ``user``'s scope, the EG list's filter choices: kept 10 minutes per scope in
     Django's cache (a new habilitation is a new scope; a FINESS import's new catégorie shows within 10 minutes).
     The query probes one index range per catégorie of the nomenclature (≈ 330) for a national scope: read at every
@@ -23,6 +24,7 @@ def categories_in_scope(etablissements, user):
     key = "eg-categories:" + hashlib.sha256(repr(user.access_key).encode()).hexdigest()
     codes = shared_cache.get(key)
     if codes is None:
+        etablissements = Structure.objects.etablissements_visible_to(user)
         codes = list(
             CategorieEtablissement.objects.filter(
                 Exists(etablissements.order_by().filter(categorie_id=OuterRef("code")))
@@ -45,7 +47,7 @@ class EtablissementFilterForm(forms.Form):
     ej = forms.RegexField(label="Entité juridique (FINESS EJ)", regex=r"^[0-9][0-9AB][0-9]{7}$", required=False)
     tri = forms.ChoiceField(label="Trier par", required=False, choices=list(SORTS.items()))
 
-    def __init__(self, data, etablissements, user):
+    def __init__(self, data, user):
         super().__init__(data)
         # Neither list reads the user's EG one by one: a national scope holds 50,000 of them.
         codes = Structure.objects.departements_visible_to(user)
@@ -53,7 +55,7 @@ class EtablissementFilterForm(forms.Form):
             (code, f"{code} – {departements.name(code)}") for code in codes
         )
         self.fields["categorie"].choices = [("", "Toutes les catégories")] + [
-            (code, str(cache.get(CategorieEtablissement, code))) for code in categories_in_scope(etablissements, user)
+            (code, str(cache.get(CategorieEtablissement, code))) for code in categories_in_scope(user)
         ]
 
     NAME_MIN_LENGTH = 3  # trigram indexes (PostgreSQL) need three characters; fewer would read every EG
@@ -66,21 +68,40 @@ class EtablissementFilterForm(forms.Form):
             )
         return term
 
-    def filter(self, queryset):
-        data = self.cleaned_data
+    # The condition of each filter, its value a placeholder of the compiled list (structures.views).
+    CONDITIONS = {
+        "finess": Q(finess_et=Param("q")),
+        "nom": Q(name__icontains=Param("q")),
+        "departement": Q(departement=Param("departement")),
+        "categorie": Q(categorie_id=Param("categorie")),
+        "ej": Q(entite_juridique__finess_ej=Param("ej")),
+    }
+    INVALID = ("invalide",)
+
+    def criteria(self):
+        """(the filters asked for, by name: a key of the compiled list; their values), ``INVALID`` when the
+        filters are not valid (no row)."""
+        if not self.is_bound:
+            return (), {}
+        if not self.is_valid():
+            return self.INVALID, {}
+        data, filters, values = self.cleaned_data, [], {}
         if data["q"]:
-            term = data["q"]
-            if FINESS_RE.match(term.upper()):
-                queryset = queryset.filter(finess_et=term.upper())
-            else:
-                queryset = queryset.filter(name__icontains=term)
-        if data["departement"]:
-            queryset = queryset.filter(departement=data["departement"])
-        if data["categorie"]:
-            queryset = queryset.filter(categorie_id=data["categorie"])
-        if data["ej"]:
-            queryset = queryset.filter(entite_juridique__finess_ej=data["ej"])
-        return queryset
+            finess = FINESS_RE.match(data["q"].upper())
+            filters.append("finess" if finess else "nom")
+            values["q"] = data["q"].upper() if finess else data["q"]
+        for name in ("departement", "categorie", "ej"):
+            if data[name]:
+                filters.append(name)
+                values[name] = data[name]
+        return tuple(filters), values
+
+    @classmethod
+    def filtered(cls, queryset, filters):
+        """``queryset`` with the conditions of ``filters`` (``criteria``)."""
+        if filters == cls.INVALID:
+            return queryset.none()
+        return queryset.filter(*(cls.CONDITIONS[name] for name in filters))
 
     @property
     def sort(self):

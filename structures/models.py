@@ -269,10 +269,7 @@ class StructureQuerySet(TreeQuerySet):
             return set(departements.DEPARTEMENTS)
         etablissements, entites, codes = habilitation_sets(user, all_roles())
         if etablissements or entites:
-            covered = self.etablissements().filter(
-                Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
-            )
-            codes |= set(covered.order_by().values_list("departement", flat=True).distinct())
+            codes |= set(COVERED_DEPARTEMENTS(user))
         codes.discard("")
         return codes
 
@@ -831,3 +828,15 @@ def _outline_path(include_self):
 
 
 OUTLINE_PATH = CompiledQuery(_outline_path)
+
+
+def _covered_departements(user):
+    """The départements of the EG of ``user``'s EG and EJ habilitations."""
+    etablissements, entites, _ = habilitation_sets(user, all_roles())
+    covered = Structure.objects.etablissements().filter(
+        Q(pk__in=sorted(etablissements)) | Q(entite_juridique_id__in=sorted(entites))
+    )
+    return covered.order_by().values_list("departement", flat=True).distinct()
+
+
+COVERED_DEPARTEMENTS = CompiledQuery(_covered_departements)

@@ -13,7 +13,7 @@ from offers.models import STRUCTURE_OFFERS, Offer
 from offers.moves import MovePolicy
 from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
-from ror_portal.pagination import LIST_PAGE_SIZE, KeysetPaginator, bounded_count
+from ror_portal.pagination import LIST_PAGE_SIZE, CompiledKeyset
 from ror_portal.rendering import render_page
 from structures.contents import SUB_STRUCTURES, contents_page
 from structures.forms import (
@@ -50,23 +50,22 @@ def home(request):
 
 
 def mes_etablissements(request):
-    etablissements = Structure.objects.etablissements_visible_to(request.user)
     context = {
         "page_title": "Mes établissements",
         "breadcrumb": crumbs(("Mes établissements", None)),
-        "eg_count": bounded_count(etablissements),
-        "ej_count": bounded_count(EntiteJuridique.objects.visible_to(request.user)),
+        # The counts of the two lists (the same compiled queries).
+        "eg_count": ETABLISSEMENT_PAGES.bounded_count(request.user, ()),
+        "ej_count": ENTITE_JURIDIQUE_PAGES.bounded_count(request.user),
     }
     return render_page(request, "structures/mes_etablissements.html", context)
 
 
-def count_offers_per_etablissement(etablissements):
-    """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page: one query grouped by EG over the
-    page's EG, an index-only scan of their offers (whatever the size of the table)."""
-    ids = sorted(eg.pk for eg in etablissements)
-    per_etablissement = (
+# The offer counts of a page's EG: one query grouped by EG over the page's EG, an index-only scan of their offers
+# (whatever the size of the table).
+OFFER_COUNTS = CompiledQuery(
+    lambda: (
         Offer.objects.published()
-        .filter(etablissement__in=ids)
+        .filter(etablissement__any_of=Param("ids"))
         .order_by()
         .values("etablissement")
         .annotate(
@@ -75,23 +74,34 @@ def count_offers_per_etablissement(etablissements):
             finalised=Count("pk", filter=completeness.finalised_condition()),
         )
     )
-    counts = {row["etablissement"]: row for row in per_etablissement} if ids else {}
+)
+
+
+def count_offers_per_etablissement(etablissements):
+    """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page."""
+    ids = sorted(eg.pk for eg in etablissements)
+    counts = {row["etablissement"]: row for row in OFFER_COUNTS(ids=ids)} if ids else {}
     for eg in etablissements:
         row = counts.get(eg.pk, {"total": 0, "open": 0, "finalised": 0})
         eg.offer_count = row["total"]
         eg.finalised_share = completeness.share_text(row["finalised"], row["open"])
 
 
+# "Mes établissements géographiques (EG)", filtered (``EtablissementFilterForm.criteria``): pages served by the index
+# structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
+ETABLISSEMENT_PAGES = CompiledKeyset(
+    lambda user, filters: EtablissementFilterForm.filtered(
+        Structure.objects.etablissements_visible_to(user), filters
+    ).only(*Structure.OUTLINE_FIELDS, "ville"),
+    Lower("name"),
+    PAGE_SIZE,
+)
+
+
 def etablissement_list(request):
-    etablissements = Structure.objects.etablissements_visible_to(request.user)
-    form = EtablissementFilterForm(request.GET or None, etablissements, request.user)
-    if form.is_bound and not form.is_valid():
-        rows = etablissements.none()
-    else:
-        rows = form.filter(etablissements) if form.is_bound else etablissements
-    rows = rows.only(*Structure.OUTLINE_FIELDS, "ville")
-    # Served by the index structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
-    page = KeysetPaginator(rows, Lower("name"), PAGE_SIZE, descending=form.sort == "-nom").page(request.GET)
+    form = EtablissementFilterForm(request.GET or None, request.user)
+    filters, values = form.criteria()
+    page = ETABLISSEMENT_PAGES.page(request.GET, request.user, filters, descending=form.sort == "-nom", **values)
     cache.attach(page.object_list, "categorie")
     count_offers_per_etablissement(page.object_list)
     context = {
@@ -107,17 +117,24 @@ def etablissement_list(request):
     return render_page(request, "structures/etablissement_list.html", context)
 
 
-def entite_juridique_list(request):
-    etablissements = Structure.objects.etablissements_visible_to(request.user)
+def entites_juridiques_with_counts(user):
+    """The EJ that ``user`` sees, each with its number of EG in their scope."""
     in_scope_per_ej = (
-        etablissements.filter(entite_juridique=OuterRef("pk"))
+        Structure.objects.etablissements_visible_to(user)
+        .filter(entite_juridique=OuterRef("pk"))
         .order_by()
         .values("entite_juridique")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    rows = EntiteJuridique.objects.visible_to(request.user).annotate(eg_count=Subquery(in_scope_per_ej))
-    page = KeysetPaginator(rows, "finess_ej", PAGE_SIZE).page(request.GET)
+    return EntiteJuridique.objects.visible_to(user).annotate(eg_count=Subquery(in_scope_per_ej))
+
+
+ENTITE_JURIDIQUE_PAGES = CompiledKeyset(entites_juridiques_with_counts, "finess_ej", PAGE_SIZE)
+
+
+def entite_juridique_list(request):
+    page = ENTITE_JURIDIQUE_PAGES.page(request.GET, request.user)
     context = {
         "page_title": "Mes entités juridiques (EJ)",
         "breadcrumb": crumbs(
