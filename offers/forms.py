@@ -24,8 +24,9 @@ from nomenclatures.models import (
     TypeFermeture,
     TypeOffre,
 )
-from offers.models import PARTS, Contact, ModeleSaisie, Offer, Telecom
+from offers.models import OFFER_CODES, PARTS, Contact, ModeleSaisie, Offer, Telecom
 from offers.values import display, to_raw
+from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.forms import MAX_VERSION, DateInput, NumberField
 from ror_portal.validators import validate_name
 from structures.models import Structure
@@ -168,11 +169,14 @@ class CreationForm(GeneralForm):
 
     def __init__(self, *args, categorie, **kwargs):
         super().__init__(*args, **kwargs)
-        modeles = list(ModeleSaisie.objects.valid_for(categorie).prefetch_related("champs"))
+        categorie = getattr(categorie, "pk", categorie)
+        modeles = VALID_MODELES(categorie=categorie)
         self.modeles = {modele.identifiant: modele for modele in modeles}
+        champs = {}
+        for modele_id, champ in MODELE_CHAMPS(categorie=categorie):
+            champs.setdefault(modele_id, []).append(champ)
         self.fields["modele_saisie"].widget.option_attrs = {
-            identifiant: {"data-champs": " ".join(champ.pk for champ in modele.champs.all())}
-            for identifiant, modele in self.modeles.items()
+            modele.identifiant: {"data-champs": " ".join(champs.get(modele.pk, []))} for modele in modeles
         }
         self.fields["modele_saisie"].choices = [("", "Sélectionnez un modèle de saisie")] + [
             (modele.identifiant, str(modele)) for modele in modeles
@@ -494,14 +498,28 @@ def field_label(name):
     return form.label(name) if form else name
 
 
+# The active modèles de saisie for an EG's catégorie, and the champs d'activité of each (the creation page).
+VALID_MODELES = CompiledQuery(lambda: ModeleSaisie.objects.valid_for(Param("categorie")))
+MODELE_CHAMPS = CompiledQuery(
+    lambda: (
+        ModeleSaisie.champs.through.objects.filter(
+            modelesaisie__actif=True, modelesaisie__categories=Param("categorie")
+        )
+        .order_by("champactivite_id")
+        .values_list("modelesaisie_id", "champactivite_id")
+    )
+)
+
+
 # --- values as drafts keep them (JSON) ------------------------------------------------------------------
 
 
 def raw_value(offer, name):
     """The offer's published value of ``name`` as a draft stores it."""
     field = Offer._meta.get_field(name)
-    if field.many_to_many:
-        return sorted(item.pk for item in getattr(offer, name).all())
+    if field.many_to_many:  # the codes of the nomenclature rows (their primary keys)
+        activites, publics = Offer.group_codes(OFFER_CODES(offer=offer.pk)).get(offer.pk, ([], []))
+        return {"activites": activites, "publics": publics}[name]
     return to_raw(getattr(offer, field.attname))
 
 

@@ -5,9 +5,11 @@ It caches what it reads per tree, so a picker listing the children of one node c
 of queries whatever the number of children.
 """
 
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from nomenclatures import cache
+from ror_portal.compiled import CompiledQuery, Param
 from structures.models import Structure
 
 
@@ -48,9 +50,7 @@ class MovePolicy:
     @property
     def source_tree(self):
         if self._source_tree is None:
-            self._source_tree = (
-                Structure.objects.filter(pk=self.offer.structure_id).values_list("tree_id", flat=True).get()
-            )
+            [self._source_tree] = TREE_OF(structure=self.offer.structure_id)
         return self._source_tree
 
     @property
@@ -59,13 +59,13 @@ class MovePolicy:
 
     def etablissement(self, tree_id):
         if tree_id not in self._etablissements:
-            etablissement = Structure.objects.only(*Structure.OUTLINE_FIELDS).get(tree_id=tree_id, level=0)
+            [etablissement] = ROOT_OF(tree=tree_id)
             self._etablissements[tree_id] = cache.attach([etablissement], "categorie")[0]
         return self._etablissements[tree_id]
 
     def manages(self, tree_id):
         if tree_id not in self._managed:
-            self._managed[tree_id] = Structure.objects.managed_by(self.user).filter(tree_id=tree_id, level=0).exists()
+            self._managed[tree_id] = bool(MANAGED_ROOT(self.user, tree=tree_id))
         return self._managed[tree_id]
 
     def remember(self, etablissements, managed_tree_ids):
@@ -77,9 +77,7 @@ class MovePolicy:
     def closed_on_path(self, target, ancestors=None):
         """The first closed structure among ``target`` and its ancestors (closing a level closes what is below)."""
         if ancestors is None:
-            ancestors = Structure.objects.filter(
-                tree_id=target.tree_id, lft__lt=target.lft, rght__gt=target.rght, closed_on__lte=self.today
-            ).order_by("lft")
+            ancestors = CLOSED_ABOVE(tree=target.tree_id, lft=target.lft, rght=target.rght)
         for node in [*ancestors, target]:
             if node.closed_on is not None and node.closed_on <= self.today:
                 return node
@@ -151,7 +149,7 @@ class MovePolicy:
 
     def reopening_refusal(self):
         """Why the offer may not be reopened (French), or None: its structure, or one above it, is closed."""
-        structure = Structure.objects.only(*Structure.OUTLINE_FIELDS).get(pk=self.offer.structure_id)
+        [structure] = STRUCTURE_OUTLINE(pk=self.offer.structure_id)
         closed = self.closed_on_path(structure)
         if closed is None:
             return None
@@ -167,15 +165,60 @@ class MovePolicy:
     # --- where the picker may go ------------------------------------------------------------------------
 
     def picker_etablissements(self):
-        """The EG of the offer's catégorie that the user manages: the offer's own among them, since whoever may
-        move an offer manages its EG (``source_refusal``; the picker is reached through ``managed_offer``).
-
-        One condition, no ``OR pk = <the offer's EG>``: PostgreSQL then reads the partial index
-        structures_eg_cat_name_idx in name order and stops after the picker's first rows, where the OR made
-        it sort every EG of the catégorie in a national scope (15,000 médico-social EG: 75 ms).
-        """
-        return Structure.objects.etablissements_managed_by(self.user).filter(categorie_id=self.source.categorie_id)
+        """The EG of the offer's catégorie that the user manages (``picker_etablissements``)."""
+        return picker_etablissements(self.user, self.source.categorie_id)
 
     def picker_structures(self):
         """Every node the picker may show or choose."""
-        return Structure.objects.filter(tree_id__in=self.picker_etablissements().values("tree_id"))
+        return picker_structures(self.user, self.source.categorie_id)
+
+    def picker_structure(self, pk):
+        """The node ``pk`` when the picker may show or choose it, else None (one compiled query)."""
+        return PICKER_STRUCTURE.first(self.user, self.source.categorie_id, pk=pk)
+
+    def picker_roots(self, limit):
+        """The first ``limit`` EG of the picker by lower-case name (the partial index structures_eg_cat_name_idx)."""
+        return PICKER_ROOTS(self.user, self.source.categorie_id, limit)
+
+
+def picker_etablissements(user, categorie_id):
+    """The EG of catégorie ``categorie_id`` that ``user`` manages: the offer's own among them, since whoever may
+    move an offer manages its EG (``source_refusal``; the picker is reached through ``managed_offer``).
+
+    One condition, no ``OR pk = <the offer's EG>``: PostgreSQL then reads the partial index
+    structures_eg_cat_name_idx in name order and stops after the picker's first rows, where the OR made
+    it sort every EG of the catégorie in a national scope (15,000 médico-social EG: 75 ms).
+    """
+    return Structure.objects.etablissements_managed_by(user).filter(categorie_id=categorie_id)
+
+
+def picker_structures(user, categorie_id):
+    return Structure.objects.filter(tree_id__in=picker_etablissements(user, categorie_id).values("tree_id"))
+
+
+# --- what the rules read, compiled once per process (ror_portal.compiled) -------------------------------------------
+
+TREE_OF = CompiledQuery(lambda: Structure.objects.filter(pk=Param("structure")).values_list("tree_id", flat=True))
+ROOT_OF = CompiledQuery(
+    lambda: Structure.objects.only(*Structure.OUTLINE_FIELDS).filter(tree_id=Param("tree"), level=0)
+)
+STRUCTURE_OUTLINE = CompiledQuery(lambda: Structure.objects.only(*Structure.OUTLINE_FIELDS).filter(pk=Param("pk")))
+MANAGED_ROOT = CompiledQuery(
+    lambda user: Structure.objects.managed_by(user).filter(tree_id=Param("tree"), level=0).values_list("pk")[:1]
+)
+# The closed structures above a node (closed today or before: today's date is part of every compiled key).
+CLOSED_ABOVE = CompiledQuery(
+    lambda: (
+        Structure.objects.filter(
+            tree_id=Param("tree"), lft__lt=Param("lft"), rght__gt=Param("rght"), closed_on__lte=timezone.localdate()
+        )
+        .only(*Structure.OUTLINE_FIELDS)
+        .order_by("lft")
+    )
+)
+PICKER_STRUCTURE = CompiledQuery(lambda user, categorie: picker_structures(user, categorie).filter(pk=Param("pk"))[:1])
+PICKER_ROOTS = CompiledQuery(
+    lambda user, categorie, limit: (
+        picker_etablissements(user, categorie).only(*Structure.OUTLINE_FIELDS).order_by(Lower("name"), "pk")[:limit]
+    )
+)

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Window
-from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -47,7 +46,7 @@ from offers.models import (
     PartEdits,
     StaleOffer,
 )
-from offers.moves import CurrentAttachment, LevelToCross, MovePolicy
+from offers.moves import CurrentAttachment, LevelToCross, MovePolicy, picker_structures
 from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
@@ -142,18 +141,31 @@ class ReadOnlyOffer(PermissionDenied):
         self.offer = offer
 
 
+MANAGED_OFFER = CompiledQuery(
+    lambda user, published: (
+        Offer.objects.managed_by(user)
+        .select_related("structure")
+        .defer(*Structure.detail_fields("structure__"))
+        .filter(pk=Param("pk"), published=published)[:1]
+    )
+)
+OWN_DRAFT = CompiledQuery(lambda: OfferDraft.objects.filter(offer=Param("offer"), author=Param("author"))[:1])
+VISIBLE_STRUCTURE = CompiledQuery(
+    lambda user: Structure.objects.visible_to(user).only(*Structure.OUTLINE_FIELDS).filter(pk=Param("pk"))[:1]
+)
+
+
+def own_draft_of(offer, user):
+    """``user``'s draft of ``offer``, or None."""
+    return OWN_DRAFT.first(offer=offer.pk, author=user.pk)
+
+
 def managed_offer(request, pk, published=True):
     """The offer, if the user may change it; one they may only read is a 403, anything else a 404.
 
     ``published``: the pages of a published offer, or (False) those of an offer created as a draft and never
     published, which are the creation page's; the other kind is a 404 there."""
-    offer = (
-        Offer.objects.managed_by(request.user)
-        .select_related("structure")
-        .defer(*Structure.detail_fields("structure__"))
-        .filter(pk=pk, published=published)
-        .first()
-    )
+    offer = MANAGED_OFFER.first(request.user, published, pk=pk)
     if offer is None:
         readable = Offer.objects.visible_to(request.user).only("pk", "nom", "published").filter(pk=pk).first()
         if readable is None or readable.published != published:
@@ -211,7 +223,7 @@ def rattachement_context(policy, form, offer, chosen_pk, error=None):
     """The rattachement shown in the form; ``chosen_pk`` is an id (int) or None."""
     chosen = None
     if chosen_pk is not None and chosen_pk != offer.structure_id:
-        chosen = policy.picker_structures().filter(pk=chosen_pk).first()
+        chosen = policy.picker_structure(chosen_pk)
     chosen = chosen or offer.structure
     path = chosen.outline_path()
     return {
@@ -227,7 +239,7 @@ def offer_edit(request, pk):
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
     # Read once: the same user may save or delete this draft in another tab meanwhile.
-    own_draft = offer.drafts.filter(author=request.user).first()
+    own_draft = own_draft_of(offer, request.user)
     rattachement_error = None
     if request.method == "POST":
         form = GeneralForm(request.POST, offer=offer, policy=policy)
@@ -247,7 +259,7 @@ def offer_edit(request, pk):
         requested = request.GET.get("rattachement")
         if requested:
             requested_pk = parse_id(requested)
-            target = policy.picker_structures().filter(pk=requested_pk).first() if requested_pk else None
+            target = policy.picker_structure(requested_pk) if requested_pk else None
             if target is None:
                 raise Http404("Structure hors du périmètre du sélecteur.")
             reason = policy.refusal(target) if target.pk != offer.structure_id else None
@@ -318,7 +330,7 @@ def offer_block_edit(request, pk, slug):
         raise Http404("Bloc inconnu.")
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
-    own_draft = offer.drafts.filter(author=request.user).first()
+    own_draft = own_draft_of(offer, request.user)
     if request.method == "POST" and form_class is ClosingForm and request.POST.get("action") == "rouvrir":
         return reopen(request, offer)
     if request.method == "POST":
@@ -369,7 +381,7 @@ def contact_edit(request, pk, contact_pk=None):
     policy = MovePolicy(offer, request.user)
     contact = get_object_or_404(offer.contacts, pk=contact_pk) if contact_pk is not None else Contact(offer=offer)
     adding = contact.pk is None
-    own_draft = offer.drafts.filter(author=request.user).first()
+    own_draft = own_draft_of(offer, request.user)
     entries = contact_entries(own_draft)
     requested = request.POST.get("brouillon") if request.method == "POST" else request.GET.get("brouillon")
     if not adding:
@@ -462,7 +474,7 @@ def contact_delete(request, pk, contact_pk):
             remove_contact(offer, request.user, contact, version)
             messages.success(request, f"Suppression du contact « {contact.nom} » enregistrée dans votre brouillon.")
             return redirect(reverse("offer_detail", args=[offer.pk]) + "#contacts")
-        own_draft = offer.drafts.filter(author=request.user).first()
+        own_draft = own_draft_of(offer, request.user)
         removal = {str(contact.pk): {"removed": True}}
         data = (own_draft.data if own_draft else {}) | {CONTACTS: contact_entries(own_draft) | removal}
         published, problems = publish_draft(request, offer, MovePolicy(offer, request.user), data, version)
@@ -546,15 +558,13 @@ def offer_picker(request, pk):
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
     modal = request.GET.get("modale") == "1"
-    # By lower-case name, as the EG list: the partial index structures_eg_lower_name_idx serves it.
-    etablissements = policy.picker_etablissements().only(*Structure.OUTLINE_FIELDS).order_by(Lower("name"), "pk")
     noeud = request.GET.get("noeud")
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
         # The offer's own EG, read even when it is not among the first rows listed (a national scope), so that
         # the rules never read it again: the same number of queries whatever the size of the list.
         policy.remember([policy.source], {policy.source_tree})
-        rows = cache.attach(list(etablissements[: PICKER_LIMIT + 1]), "categorie")
+        rows = cache.attach(policy.picker_roots(PICKER_LIMIT + 1), "categorie")
         # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
         policy.remember(rows, {eg.tree_id for eg in rows})
         entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
@@ -563,11 +573,13 @@ def offer_picker(request, pk):
         shown_pk = parse_id(noeud) if noeud else offer.structure_id
         if shown_pk is None:
             raise Http404("Emplacement inconnu.")
-        shown = get_object_or_404(policy.picker_structures(), pk=shown_pk)
+        shown = policy.picker_structure(shown_pk)
+        if shown is None:
+            raise Http404("Structure hors du périmètre du sélecteur.")
         ancestors = shown.outline_path(include_self=False)
         parent = ancestors[-1] if ancestors else None
         # A level of a big EG may hold hundreds of units: the first ones, and the search for the others.
-        children = list(shown.children.only(*Structure.OUTLINE_FIELDS).order_by("lft")[: PICKER_LIMIT + 1])
+        children = shown.outline_children(PICKER_LIMIT + 1)
         entries = [picker_entry(policy, child, [*ancestors, shown]) for child in children[:PICKER_LIMIT]]
         truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
@@ -633,6 +645,22 @@ def picker_entry(policy, node, ancestors):
     }
 
 
+def _search_found(user, categorie):
+    window = picker_structures(user, categorie).filter(name__icontains=Param("q")).order_by().values("pk")
+    return (
+        Structure.objects.filter(pk__in=window[: SEARCH_WINDOW + 1])
+        .only(*Structure.OUTLINE_FIELDS)
+        .annotate(candidates=Window(Count("pk")))  # how many the window holds, in the same query
+        .order_by("name", "pk")[: min(SEARCH_LIMIT, SEARCH_WINDOW)]
+    )
+
+
+SEARCH_FOUND = CompiledQuery(_search_found)
+SEARCH_ANCESTORS = CompiledQuery(
+    lambda: Structure.objects.ancestors_of(Param("ids")).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft")
+)
+
+
 def picker_search(policy, query):
     """Eligible structures whose name contains ``query``, with their path (two queries in all), and whether
     the search found too many to sort them all.
@@ -641,17 +669,11 @@ def picker_search(policy, query):
     index yields matches of a substring in name order: the search sorts the first ``SEARCH_WINDOW`` matches
     found (a trigram index scan that stops there) and asks for a more precise term when there are more.
     """
-    window = policy.picker_structures().filter(name__icontains=query).order_by().values("pk")[: SEARCH_WINDOW + 1]
-    found = list(
-        Structure.objects.filter(pk__in=window)
-        .only(*Structure.OUTLINE_FIELDS)
-        .annotate(candidates=Window(Count("pk")))  # how many the window holds, in the same query
-        .order_by("name", "pk")[: min(SEARCH_LIMIT, SEARCH_WINDOW)]
-    )
+    found = SEARCH_FOUND(policy.user, policy.source.categorie_id, q=query)
     if not found:
         return [], False
     too_many = found[0].candidates > SEARCH_WINDOW
-    above = list(Structure.objects.ancestors_of(found).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft"))
+    above = SEARCH_ANCESTORS(ids=[node.pk for node in found])
     cache.attach([*found, *above], "categorie")
     roots = {node.tree_id: node for node in [*above, *found] if node.level == 0}
     policy.remember(roots.values(), set(roots))  # picker_structures() only holds managed trees
@@ -669,7 +691,9 @@ def picker_search(policy, query):
 def offer_create(request, pk):
     """ "Créer une offre" on the page of structure ``pk``: 404 outside the user's scope, 403 for a structure they
     only read; a structure where no offer may be created (the placement rules) says why."""
-    node = get_object_or_404(Structure.objects.visible_to(request.user).only(*Structure.OUTLINE_FIELDS), pk=pk)
+    node = VISIBLE_STRUCTURE.first(request.user, pk=pk)
+    if node is None:
+        raise Http404("Structure inconnue ou hors de votre périmètre.")
     return creation_page(request, node)
 
 

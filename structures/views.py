@@ -373,7 +373,7 @@ def structure_move(request, pk):
             event = moved.events.first()
             messages.success(request, f"« {moved.name} » a été déplacé(e) dans « {level.name} »{event.counts_text}.")
             return redirect("structure_detail", pk=moved.pk)
-    children = list(level.children.only(*Structure.OUTLINE_FIELDS).order_by("lft")[: PICKER_LIMIT + 1])
+    children = level.outline_children(PICKER_LIMIT + 1)
     entries = []
     for child in children[:PICKER_LIMIT]:
         inside = node.lft <= child.lft <= node.rght
