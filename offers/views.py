@@ -645,13 +645,13 @@ def picker_entry(policy, node, ancestors):
     }
 
 
-def _search_found(user, categorie):
+def _search_found(user, categorie, window_size, limit):
     window = picker_structures(user, categorie).filter(name__icontains=Param("q")).order_by().values("pk")
     return (
-        Structure.objects.filter(pk__in=window[: SEARCH_WINDOW + 1])
+        Structure.objects.filter(pk__in=window[: window_size + 1])
         .only(*Structure.OUTLINE_FIELDS)
         .annotate(candidates=Window(Count("pk")))  # how many the window holds, in the same query
-        .order_by("name", "pk")[: min(SEARCH_LIMIT, SEARCH_WINDOW)]
+        .order_by("name", "pk")[: min(limit, window_size)]
     )
 
 
@@ -669,7 +669,7 @@ def picker_search(policy, query):
     index yields matches of a substring in name order: the search sorts the first ``SEARCH_WINDOW`` matches
     found (a trigram index scan that stops there) and asks for a more precise term when there are more.
     """
-    found = SEARCH_FOUND(policy.user, policy.source.categorie_id, q=query)
+    found = SEARCH_FOUND(policy.user, policy.source.categorie_id, SEARCH_WINDOW, SEARCH_LIMIT, q=query)
     if not found:
         return [], False
     too_many = found[0].candidates > SEARCH_WINDOW

@@ -3,49 +3,82 @@
 The options are built in Python with the standard library's ``html.escape`` (the characters Django's
 ``escape`` replaces, without its lazy-string wrapper on each value): the activités opérationnelles are some 550
 checkboxes and the types d'offre 270 options, and ``format_html`` on each spent more than the page's queries.
+
+A nomenclature field's options (``nomenclatures.fields``) are the same at every request until its table is read
+again (``nomenclatures.cache``): their markup is built once per process and table, and a request only marks the
+current values (the characteristics form's options took 1.3 ms of its 3 ms in process, the creation page's more).
 """
 
+import threading
 from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
 
+from nomenclatures import cache
+
 register = template.Library()
+
+_markup = {}  # (tag, field's model and options, id, name) -> (the table it was built from, [(value, before, after)])
+_lock = threading.Lock()
+MARKUP_ENTRIES = 200
 
 
 def _attrs(attrs):
     return "".join(f' {escape(str(name))}="{escape(str(value))}"' for name, value in attrs.items())
 
 
+def _options(key, field, build):
+    """[(value, markup before the mark, markup after it)] of ``field``'s options: built by ``build(value, label)``
+    once per nomenclature table for a nomenclature field, at each call for any other."""
+    model = getattr(field.field, "model", None)
+    if model is None or getattr(field.field.widget, "option_attrs", None):
+        return [(str(value), *build(str(value), label)) for value, label in field.field.choices]
+    table = cache.table(model)
+    key = (key, model, field.field.ror_only, getattr(field.field, "empty_label", None), field.auto_id, field.html_name)
+    built = _markup.get(key)
+    if built is None or built[0] is not table:
+        built = (table, [(str(value), *build(str(value), label)) for value, label in field.field.choices])
+        with _lock:
+            if len(_markup) >= MARKUP_ENTRIES:  # e.g. a formset of many forms: start again
+                _markup.clear()
+            _markup[key] = built
+    return built[1]
+
+
 @register.simple_tag
 def select_options(field):
     """The ``<option>`` elements of a bound select field, the current value selected."""
     current = field.value()
-    current = "" if current is None else str(current)
+    current = "" if current is None else str(getattr(current, "pk", current))
     # A widget may give some options attributes of their own ({value: {name: value}}).
     option_attrs = getattr(field.field.widget, "option_attrs", {})
-    parts = []
-    for value, label in field.field.choices:
-        value = str(value)
+
+    def build(value, label):
         extra = _attrs(option_attrs[value]) if value in option_attrs else ""
-        selected = " selected" if value == current else ""
-        parts.append(f'<option value="{escape(value)}"{extra}{selected}>{escape(str(label))}</option>')
-    return mark_safe("".join(parts))  # noqa: S308 - every value and label escaped above
+        return f'<option value="{escape(value)}"{extra}', f">{escape(str(label))}</option>"
+
+    options = _options("select", field, build)
+    return mark_safe(  # noqa: S308 - every value and label escaped by build
+        "".join(f"{before}{' selected' if value == current else ''}{after}" for value, before, after in options)
+    )
 
 
 @register.simple_tag
 def checkbox_options(field):
     """The DSFR checkboxes of a bound multiple-choice field, the current values checked."""
-    current = {str(value) for value in (field.value() or [])}
+    current = {str(getattr(value, "pk", value)) for value in (field.value() or [])}
     base, name = escape(field.id_for_label), escape(field.html_name)
-    parts = []
-    for value, label in field.field.choices:
-        value = str(value)
+
+    def build(value, label):
         code = escape(value)
-        checked = " checked" if value in current else ""
-        parts.append(
+        return (
             '<div class="fr-fieldset__element" data-option><div class="fr-checkbox-group fr-checkbox-group--sm">'
-            f'<input type="checkbox" id="{base}-{code}" name="{name}" value="{code}"{checked}>'
-            f'<label class="fr-label" for="{base}-{code}">{escape(str(label))} ({code})</label></div></div>'
+            f'<input type="checkbox" id="{base}-{code}" name="{name}" value="{code}"',
+            f'><label class="fr-label" for="{base}-{code}">{escape(str(label))} ({code})</label></div></div>',
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every value and label escaped above
+
+    options = _options("checkbox", field, build)
+    return mark_safe(  # noqa: S308 - every value and label escaped by build
+        "".join(f"{before}{' checked' if value in current else ''}{after}" for value, before, after in options)
+    )
