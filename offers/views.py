@@ -655,7 +655,7 @@ def _search_found(user, categorie, window_size, limit):
     )
 
 
-SEARCH_FOUND = CompiledQuery(_search_found)
+SEARCH_FOUND = CompiledQuery(_search_found, plan_with_values=lambda *key: True)
 SEARCH_ANCESTORS = CompiledQuery(
     lambda: Structure.objects.ancestors_of(Param("ids")).only(*Structure.OUTLINE_FIELDS).order_by("tree_id", "lft")
 )

@@ -14,6 +14,8 @@ keeps the SQL of a queryset built once, and runs it again with the values of the
   compares with it). Values that change at each request are ``Param("name")`` placeholders, given by name.
 - A run returns a list (prefetches included): a compiled queryset is never filtered further, which would need
   another SQL text.
+- ``plan_with_values(*key)``: whether PostgreSQL plans each run with its values instead of reusing a prepared
+  statement's generic plan (a name search: the term's frequency decides the plan).
 - ``settings.COMPILED_QUERIES_CHECK`` (on in the tests): every run also builds and compiles the queryset again and
   raises ``QueryChanged`` when the SQL differs from the cached one, so a key that misses an input fails the tests.
 - The entries of a process are bounded (``settings.COMPILED_QUERIES_ENTRIES``, the least recently used go first;
@@ -24,6 +26,7 @@ import copy
 import json
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -63,11 +66,30 @@ class QueryChanged(AssertionError):
     """A compiled query built again wrote another SQL text for the same key (``COMPILED_QUERIES_CHECK``)."""
 
 
+@contextmanager
+def planned_with_values(connection, on=True):
+    """PostgreSQL plans the statements run inside with their values: no prepared statement, whose generic plan
+    ignores them. For a search term, whose frequency decides the plan: "saint" is in a third of the EG's names (walk
+    the names in order, keep the matches), a rare term in a few (read the trigram index, sort)."""
+    if not on or connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = previous
+
+
 class Entry:
     """A queryset built for one key, its SQL and what compiling it left on the compiler."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, plan_with_values=False):
         self.queryset = queryset
+        self.plan_with_values = plan_with_values
         compiler = queryset.query.get_compiler(using=queryset.db)
         try:
             self.sql, self.params = compiler.as_sql()
@@ -93,7 +115,7 @@ class Entry:
         if self.sql is None:
             return 0
         connection = connections[self.queryset.db]
-        with connection.cursor() as cursor:
+        with planned_with_values(connection, self.plan_with_values), connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) counted", self.bind(values, connection))
             return cursor.fetchone()[0]
 
@@ -107,7 +129,8 @@ class Entry:
         vars(compiler).update(self.state)
         compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
-        return list(queryset)
+        with planned_with_values(connection, self.plan_with_values):
+            return list(queryset)
 
 
 class CompiledQuery:
@@ -116,8 +139,9 @@ class CompiledQuery:
     _entries = OrderedDict()  # (compiled query, key) → Entry, for every compiled query of the process
     _lock = threading.Lock()
 
-    def __init__(self, build):
+    def __init__(self, build, plan_with_values=None):
         self.build = build
+        self.plan_with_values = plan_with_values  # (*key) -> whether PostgreSQL plans each run with its values
 
     def __call__(self, *key, **values):
         """The rows for ``values``, as a list."""
@@ -139,7 +163,7 @@ class CompiledQuery:
             if entry is not None:
                 self._entries.move_to_end(cache_key)
         if entry is None:
-            entry = Entry(self.build(*key))
+            entry = Entry(self.build(*key), bool(self.plan_with_values and self.plan_with_values(*key)))
             with self._lock:
                 self._entries[cache_key] = entry
                 while len(self._entries) > settings.COMPILED_QUERIES_ENTRIES:

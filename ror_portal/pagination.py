@@ -73,7 +73,8 @@ class KeysetPage:
 
 class CompiledKeyset:
     """Pages of the rows ``build(*key)`` ordered by ``key`` (a field name or an expression), ties broken by ``pk``,
-    every query compiled once per key and process (``ror_portal.compiled``): the bounded count and the page.
+    every query compiled once per key and process (``ror_portal.compiled``): the bounded count and the page;
+    ``plan_with_values(*key)`` for a list planned at each request with its values (a name search).
 
     ``build`` returns a queryset whose request values are ``Param`` placeholders; ``page(params, *key, **values)``
     returns the page that the request's ``params`` ask for. ``key`` and ``pk`` run in the same direction (both
@@ -81,12 +82,16 @@ class CompiledKeyset:
     backwards.
     """
 
-    def __init__(self, build, key, per_page):
+    def __init__(self, build, key, per_page, plan_with_values=None):
         self.build = build
         self.key = F(key) if isinstance(key, str) else key
         self.per_page = per_page
-        self.counts = CompiledQuery(lambda limit, *key: build(*key).order_by().values("pk")[: limit + 1])
-        self.rows = CompiledQuery(self._rows)
+        with_values = plan_with_values or (lambda *key: False)
+        self.counts = CompiledQuery(
+            lambda limit, *key: build(*key).order_by().values("pk")[: limit + 1],
+            plan_with_values=lambda limit, *key: with_values(*key),
+        )
+        self.rows = CompiledQuery(self._rows, plan_with_values=lambda forwards, cursor, *key: with_values(*key))
 
     def _rows(self, forwards, with_cursor, *key):
         """``per_page`` + 1 rows in key order (``forwards``), after (before) the row ``Param("cursor")``."""

@@ -95,6 +95,7 @@ ETABLISSEMENT_PAGES = CompiledKeyset(
     ).only(*Structure.OUTLINE_FIELDS, "ville"),
     Lower("name"),
     PAGE_SIZE,
+    plan_with_values=lambda user, filters: "nom" in filters,
 )
 
 
