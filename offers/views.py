@@ -559,6 +559,7 @@ def offer_picker(request, pk):
     policy = MovePolicy(offer, request.user)
     modal = request.GET.get("modale") == "1"
     noeud = request.GET.get("noeud")
+    level_query = level_queries(request)
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
         # The offer's own EG, read even when it is not among the first rows listed (a national scope), so that
@@ -567,7 +568,7 @@ def offer_picker(request, pk):
         rows = cache.attach(policy.picker_roots(PICKER_LIMIT + 1), "categorie")
         # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
         policy.remember(rows, {eg.tree_id for eg in rows})
-        entries = [picker_entry(policy, eg, []) for eg in rows[:PICKER_LIMIT]]
+        entries = [picker_entry(policy, eg, [], level_query) for eg in rows[:PICKER_LIMIT]]
         truncated = len(rows) > PICKER_LIMIT
     else:
         shown_pk = parse_id(noeud) if noeud else offer.structure_id
@@ -580,7 +581,7 @@ def offer_picker(request, pk):
         parent = ancestors[-1] if ancestors else None
         # A level of a big EG may hold hundreds of units: the first ones, and the search for the others.
         children = shown.outline_children(PICKER_LIMIT + 1)
-        entries = [picker_entry(policy, child, [*ancestors, shown]) for child in children[:PICKER_LIMIT]]
+        entries = [picker_entry(policy, child, [*ancestors, shown], level_query) for child in children[:PICKER_LIMIT]]
         truncated = len(children) > PICKER_LIMIT
     query = (request.GET.get("q") or "").strip()[:100]
     search_error = SEARCH_TOO_SHORT if query and len(query) < SEARCH_MIN_LENGTH else None
@@ -632,11 +633,26 @@ def location_note(shown, refusal, entries):
     return None
 
 
-def picker_entry(policy, node, ancestors):
+def level_queries(request):
+    """pk -> the picker's query string for level ``pk``: the request's own with ``noeud`` set and the search left
+    out, as ``{% querystring noeud=pk q=None %}`` writes it; encoded once for a list of 100 levels."""
+    params = request.GET.copy()
+    params.pop("q", None)
+    params.setdefault("noeud", "")
+    parts = [
+        part
+        for key, values in params.lists()
+        for part in ([None] if key == "noeud" else [urlencode({key: value}) for value in values])
+    ]
+    return lambda pk: "?" + "&".join(part or f"noeud={pk}" for part in parts)
+
+
+def picker_entry(policy, node, ancestors, level_query=None):
     refusal = policy.refusal(node, ancestors)
     has_children = node.rght - node.lft > 1
     return {
         "node": node,
+        "query": level_query(node.pk) if level_query else None,
         "refusal": refusal,
         "navigable": refusal is None or has_children or node.is_etablissement,
         "current": node.pk == policy.offer.structure_id,
