@@ -136,27 +136,36 @@ def percentile(values, q):
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def timed_requests(session, page, requests, max_seconds, warmup, warmup_seconds=1.0):
+def timed_requests(session, page, requests, max_seconds, warmup, warmup_seconds=1.0, bare=None):
     """Sequential requests: up to ``warmup`` first (at least one, at most ``warmup_seconds`` on a slow page), then up
-    to ``requests`` or ``max_seconds`` (at least 5)."""
+    to ``requests`` or ``max_seconds`` (at least 5). With ``bare`` (the bare view's page), each request of the page is
+    followed by one of the bare view, timed apart: the page's ratio is then to the bare view of the same seconds
+    (``bare_p50``), whatever the machine's speed did over the run."""
     started = time.monotonic()
     for n in range(warmup):
         if n and time.monotonic() - started > warmup_seconds:
             break
         session.request("GET", page.path, page.headers)
-    latencies, statuses = [], set()
+    latencies, bare_latencies, statuses = [], [], set()
     started = time.monotonic()
     while len(latencies) < requests and (len(latencies) < 5 or time.monotonic() - started < max_seconds):
         before = time.perf_counter()
         status, _content, _ = session.request("GET", page.path, page.headers)
         latencies.append(time.perf_counter() - before)
         statuses.add(status)
-    return {
+        if bare is not None:
+            before = time.perf_counter()
+            session.request("GET", bare.path, bare.headers)
+            bare_latencies.append(time.perf_counter() - before)
+    result = {
         "n": len(latencies),
         "p50": percentile(latencies, 50) * 1000,
         "p95": percentile(latencies, 95) * 1000,
         "status": "/".join(str(s) for s in sorted(statuses)),
     }
+    if bare_latencies:
+        result["bare_p50"] = percentile(bare_latencies, 50) * 1000
+    return result
 
 
 def throughput(sessions, page, duration):

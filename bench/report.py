@@ -25,8 +25,17 @@ def save(path, results):
     Path(path).write_text(json.dumps(results, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def beside(row, bare):
+    """The bare view a row is compared with: the one measured beside it (its ``bare_p50`` and ``bare_rps``), or the
+    run's (older results)."""
+    if row.get("bare_p50"):
+        return {"p50": row["bare_p50"], "rps": row.get("bare_rps")}
+    return bare
+
+
 def verdict(row, bare):
     """Whether a page meets its target (✓ / ✗), and why not."""
+    bare = beside(row, bare)
     if row["kind"] in ("bare", "reference") or not bare or "p50" not in row:
         return ""
     ratio = row["p50"] / bare["p50"]
@@ -66,7 +75,9 @@ def markdown(results):
     if sizes:
         head += [f"queries ({number(small)} EG)", f"queries ({number(large)} EG)"]
     if run:
-        head += ["p50 ms", "p95 ms", "p50 ÷ bare", "req/s (8 conn.)", "req/s ÷ bare", "n", "target"]
+        head += [
+            "p50 ms", "p95 ms", "bare p50 ms (beside)", "p50 ÷ bare", "req/s (8 conn.)", "req/s ÷ bare", "n", "target"
+        ]  # fmt: skip
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     rows = run["pages"] if run else [
         {"id": page_id, **meta} for page_id, meta in (queries.get(large) or {}).get("pages", {}).items()
@@ -80,11 +91,13 @@ def markdown(results):
         if sizes:
             cells += [str(c["queries"]) if c else "–" for c in counted]
         if run:
-            ratio = row["p50"] / bare["p50"] if bare and row.get("p50") else None
-            rps_ratio = row["rps"] / bare["rps"] if bare and row.get("rps") and bare.get("rps") else None
+            near = beside(row, bare)
+            ratio = row["p50"] / near["p50"] if near and row.get("p50") else None
+            rps_ratio = row["rps"] / near["rps"] if near and row.get("rps") and near.get("rps") else None
             cells += [
                 f"{row['p50']:.1f}",
                 f"{row['p95']:.1f}",
+                f"{row['bare_p50']:.1f}" if row.get("bare_p50") else "",
                 f"{ratio:.1f}×" if ratio else "",
                 f"{row['rps']:.0f}" if row.get("rps") is not None else "",
                 f"{rps_ratio:.0%}" if rps_ratio else "",

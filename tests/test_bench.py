@@ -160,6 +160,20 @@ def test_the_calibration_rows_have_no_target():
     assert report.verdict({"kind": "portal", "p50": 100.0, "p95": 1.0}, {"p50": 1.0, "rps": 1}).startswith("✗")
 
 
+def test_a_page_is_compared_with_the_bare_view_measured_beside_it():
+    run_bare = {"p50": 2.0, "rps": 800}
+    slow_minute = {"kind": "portal", "p50": 12.0, "p95": 20.0, "rps": 200, "bare_p50": 4.0, "bare_rps": 600}
+    older = {"kind": "portal", "p50": 12.0, "p95": 20.0, "rps": 200}
+
+    assert report.verdict(slow_minute, run_bare) == "✓"  # 3× and 33 % of the bare view of the same seconds
+    assert report.verdict(older, run_bare) == "✗ p50 > 4×"  # no bare view beside it: the run's, 6×
+    results = {"queries": {}, "run": {"meta": {}, "pages": [{"kind": "bare", **run_bare}, slow_minute]}}
+    results["run"]["meta"] = {"date": "d", "commit": "c", "database": "x", "size": "s", "server": "g", "method": "m"}
+    for row in results["run"]["pages"]:
+        row |= {"id": "r", "role": "bench-national", "label": "p", "n": 200, "p95": row.get("p95", 3.0)}
+    assert "| 12.0 | 20.0 | 4.0 | 3.0× | 200 | 33% | 200 | ✓ |" in report.markdown(results)
+
+
 def test_the_setting_comes_from_the_environment():
     from tests.test_settings import run_python
 

@@ -99,7 +99,7 @@ class Command(BaseCommand):
                 single = load.Session(server.port).login(role)
                 many = [load.Session(server.port).login(role) for _ in range(options["connections"])]
                 for page in role_pages:
-                    rows.append(self.measure_page(page, single, many, options))
+                    rows.append(self.measure_page(page, single, many, options, bare))
                 if page_list[-1].role == role:
                     end = pages.Page(bare.role, "bare-end", "bare view (HttpResponse), end of run", bare.path, "bare")
                     rows.append(self.measure_page(end, single, many, options))
@@ -112,14 +112,22 @@ class Command(BaseCommand):
         })  # fmt: skip
         return {"meta": self.meta(server, options, size), "pages": rows}
 
-    def measure_page(self, page, single, many, options):
-        timing = load.timed_requests(single, page, options["requests"], options["max_seconds"], options["warmup"])
+    def measure_page(self, page, single, many, options, bare=None):
+        """The page's timings; beside a page (not the bare view itself), the bare view measured in the same seconds:
+        its requests alternate with the page's at one connection, and its throughput is measured just before."""
+        beside = bare if bare is not None and page.kind != "bare" else None
+        timing = load.timed_requests(
+            single, page, options["requests"], options["max_seconds"], options["warmup"], bare=beside
+        )
+        if beside is not None:
+            timing["bare_rps"], _ = load.throughput(many, beside, options["duration"] / 2)
         rps, errors = load.throughput(many, page, options["duration"])
         row = {"id": page.id, "role": page.role, "label": page.label, "kind": page.kind, "path": page.path}
         row |= timing | {"rps": rps, "errors": errors}
         self.stdout.write(
             f"  {page.role:18} {page.label:52} {row['status']:>7} p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms"
             f"  {rps:6.1f} req/s  (n={row['n']})"
+            + (f"  bare p50 {row['bare_p50']:.1f} ms, {row['bare_rps']:.0f} req/s" if "bare_p50" in row else "")
         )
         return row
 
@@ -141,6 +149,8 @@ class Command(BaseCommand):
                 f"1 connection: up to {options['requests']} requests or {options['max_seconds']:g} s per page "
                 f"(at least 5) after up to {options['warmup']} warm-up requests (1 s); {options['connections']} "
                 "connections: "
-                f"{options['duration']:g} s per page"
+                f"{options['duration']:g} s per page; each page's ratios are to the bare view measured beside it "
+                f"(its requests alternating with the page's, its throughput over {options['duration'] / 2:g} s just "
+                "before the page's)"
             ),
         }
