@@ -114,7 +114,7 @@ class Command(BaseCommand):
 
     def measure_page(self, page, single, many, options, bare=None):
         """The page's timings; beside a page (not the bare view itself), the bare view measured in the same seconds:
-        its requests alternate with the page's at one connection, and its throughput is measured just before."""
+        20 requests just before the page's and 20 just after at one connection, its throughput just before."""
         beside = bare if bare is not None and page.kind != "bare" else None
         timing = load.timed_requests(
             single, page, options["requests"], options["max_seconds"], options["warmup"], bare=beside
@@ -150,7 +150,7 @@ class Command(BaseCommand):
                 f"(at least 5) after up to {options['warmup']} warm-up requests (1 s); {options['connections']} "
                 "connections: "
                 f"{options['duration']:g} s per page; each page's ratios are to the bare view measured beside it "
-                f"(its requests alternating with the page's, its throughput over {options['duration'] / 2:g} s just "
-                "before the page's)"
+                "(20 requests just before the page's and 20 just after, its throughput over "
+                f"{options['duration'] / 2:g} s just before the page's)"
             ),
         }
