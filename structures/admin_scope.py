@@ -252,9 +252,17 @@ class SafeAutocompleteMixin:
 
     def optgroups(self, name, value, attr=None):
         remote = self.field.remote_field
-        name = getattr(remote, "field_name", None)  # a many-to-many relation points to the primary key
-        key = remote.model._meta.get_field(name) if name else remote.model._meta.pk
-        return super().optgroups(name, [v for v in value if is_valid_key(key, v)], attr)
+        field_name = getattr(remote, "field_name", None)  # a many-to-many relation points to the primary key
+        key = remote.model._meta.get_field(field_name) if field_name else remote.model._meta.pk
+        value = [v for v in value if is_valid_key(key, v)]
+        if not value:
+            # Nothing selected: Django's groups without filtering the choices' queryset (a territory's scope,
+            # built again for each empty widget of an inline: an account page has six).
+            options = (
+                [] if self.is_required or self.allow_multiple_selected else [self.create_option(name, "", "", False, 0)]
+            )
+            return [(None, options, 0)]
+        return super().optgroups(name, value, attr)
 
 
 def is_valid_key(field, value):
