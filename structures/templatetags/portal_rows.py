@@ -11,10 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ror_portal.links import object_url
-from structures.models import Structure
 
 register = template.Library()
-KIND_LABELS = {value: str(label) for value, label in Structure.Kind.choices}  # get_kind_display rebuilds its dict
 
 
 @register.simple_tag
@@ -56,6 +54,6 @@ def picker_entries(entries, base):
             note = '<br><span class="fr-text--xs portal-picker__ok">Rattachement possible</span>'
         else:
             note = ""
-        kind = escape(KIND_LABELS.get(node.kind, node.kind))
+        kind = escape(node.kind_label)
         parts.append(f'<li>{head}<span class="fr-text--xs"> · {kind}{current}</span>{note}</li>')
     return mark_safe("".join(parts))  # noqa: S308 - every name, type and reason escaped above
