@@ -102,6 +102,9 @@ class UserAdmin(ReferentsAdminMixin, BoundedChangeListMixin, TerritoryDeletionMi
 
     inlines = [HabilitationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
+    # Django's UserAdmin also filters by superuser and by group: groups are not the portal's (superusers' only,
+    # ror_portal.admin_site), and listing them read the groups' table on every page.
+    list_filter = ["is_staff", "is_active"]
     sortable_by = ["username"]  # unique, indexed: the default order (searches use trigram indexes)
     fieldsets = (
         (None, {"fields": ("username", "password")}),

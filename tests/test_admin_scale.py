@@ -156,7 +156,7 @@ CHANGELISTS = {
     "offres, search": (changelist(Offer, "?q=Offre"), 6, 5),
     "entités juridiques": (changelist(EntiteJuridique), 5, 4),
     "contacts": (changelist(Contact), 5, 4),
-    "utilisateurs": (changelist(User), 6, 5),
+    "utilisateurs": (changelist(User), 5, 4),  # no filter by group (UserAdmin.list_filter)
     "catégories": (changelist(CategorieEtablissement), 5, 4),
 }
 
