@@ -1,4 +1,4 @@
-"""Form fields in the DSFR markup (templates/includes/field.html).
+"""Form fields in the DSFR markup: a field's group (``field_group``), its options and checkboxes.
 
 The options are built in Python with the standard library's ``html.escape`` (the characters Django's
 ``escape`` replaces, without its lazy-string wrapper on each value): the activités opérationnelles are some 550
@@ -13,6 +13,8 @@ import threading
 from html import escape
 
 from django import template
+from django.template.base import render_value_in_context
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from nomenclatures import cache
@@ -81,4 +83,35 @@ def checkbox_options(field):
     options = _options("checkbox", field, build)
     return mark_safe(  # noqa: S308 - every value and label escaped by build
         "".join(f"{before}{' checked' if value in current else ''}{after}" for value, before, after in options)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def field_group(context, field):
+    """A DSFR input or select group for a bound form field: its label (" *" when required), hint, control and error,
+    the markup an include per field wrote (about 60 µs each, 20 to 40 fields a form)."""
+    select = field.field.widget.input_type == "select" if hasattr(field.field.widget, "input_type") else False
+    kind = "select" if select else "input"
+    field_id = conditional_escape(field.id_for_label)
+    errors = field.errors
+    described = f' aria-describedby="{field_id}-erreur"' if errors else ""
+    required = " *" if field.field.required or getattr(field.field, "marked_required", False) else ""
+    hint = f'<span class="fr-hint-text">{conditional_escape(field.help_text)}</span>' if field.help_text else ""
+    name = conditional_escape(field.html_name)
+    if select:
+        control = f'<select class="fr-select" id="{field_id}" name="{name}"{described}>{select_options(field)}</select>'
+    else:
+        input_type = conditional_escape(getattr(field.field.widget, "input_type", None) or "text")
+        value = field.value()
+        value = render_value_in_context("" if value is None else value, context)
+        control = (
+            f'<input class="fr-input" type="{input_type}" id="{field_id}" name="{name}" value="{value}"{described}>'
+        )
+    error = ""
+    if errors:
+        error = f'<p class="fr-error-text" id="{field_id}-erreur">{" ".join(conditional_escape(e) for e in errors)}</p>'
+    return mark_safe(  # noqa: S308 - every value escaped above
+        f'<div class="fr-{kind}-group{f" fr-{kind}-group--error" if errors else ""}">'
+        f'<label class="fr-label" for="{field_id}">{conditional_escape(field.label)}{required}{hint}</label>'
+        f"{control}{error}</div>"
     )

@@ -36,3 +36,28 @@ def test_option_attributes_and_checkboxes_are_escaped():
     boxes = checkbox_options(Many({"field": ["2"]})["field"])
     assert 'value="a&quot;b">' in boxes and "&lt;i&gt;x&lt;/i&gt; (a&quot;b)" in boxes
     assert 'id="id_field-2" name="field" value="2" checked>' in boxes
+
+
+def test_a_field_group_has_its_label_control_and_error_escaped_and_linked():
+    from django.template import Context
+
+    from structures.templatetags.portal_forms import field_group
+
+    class Filter(forms.Form):
+        q = forms.CharField(label="Nom <ou> FINESS", max_length=3, help_text="3 & plus")
+        choice = Choice.base_fields["field"]
+
+    bound = Filter({"q": '"<script>', "choice": "81"})
+    bound.is_valid()
+
+    text_group = field_group(Context(), bound["q"])
+    select_group = field_group(Context(), bound["choice"])
+
+    assert text_group.startswith('<div class="fr-input-group fr-input-group--error">')
+    label = '<label class="fr-label" for="id_q">Nom &lt;ou&gt; FINESS *<span class="fr-hint-text">3 &amp; plus</span>'
+    assert label in text_group
+    assert 'value="&quot;&lt;script&gt;" aria-describedby="id_q-erreur"' in text_group and "<script>" not in text_group
+    assert '<p class="fr-error-text" id="id_q-erreur">' in text_group
+    assert select_group.startswith('<div class="fr-select-group">') and "fr-select-group--error" not in select_group
+    assert '<select class="fr-select" id="id_choice" name="choice"><option value="">Tous</option>' in select_group
+    assert '<option value="81" selected>' in select_group
