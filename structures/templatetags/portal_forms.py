@@ -115,3 +115,26 @@ def field_group(context, field):
         f'<label class="fr-label" for="{field_id}">{conditional_escape(field.label)}{required}{hint}</label>'
         f"{control}{error}</div>"
     )
+
+
+@register.simple_tag
+def hidden_fields(form_or_field):
+    """The ``<input type="hidden">`` of a bound field, or of every hidden field of a form (a formset's management
+    form), as Django's widget template writes them: built from the widget's own context, without rendering a
+    template per field."""
+    fields = [form_or_field] if hasattr(form_or_field, "html_name") else form_or_field.hidden_fields()
+    parts = []
+    for field in fields:
+        attrs = field.build_widget_attrs({"id": field.auto_id} if field.auto_id else {})
+        widget = field.field.widget.get_context(field.html_name, field.value(), attrs)["widget"]
+        value = "" if widget["value"] is None else f' value="{conditional_escape(str(widget["value"]))}"'
+        extra = "".join(
+            f" {conditional_escape(name)}"
+            if attr is True
+            else f' {conditional_escape(name)}="{conditional_escape(str(attr))}"'
+            for name, attr in widget["attrs"].items()
+            if attr is not False and attr is not None
+        )
+        kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
+        parts.append(f'<input type="{kind}" name="{name}"{value}{extra}>')
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above

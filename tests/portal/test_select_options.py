@@ -61,3 +61,23 @@ def test_a_field_group_has_its_label_control_and_error_escaped_and_linked():
     assert select_group.startswith('<div class="fr-select-group">') and "fr-select-group--error" not in select_group
     assert '<select class="fr-select" id="id_choice" name="choice"><option value="">Tous</option>' in select_group
     assert '<option value="81" selected>' in select_group
+
+
+def test_hidden_fields_write_what_django_writes():
+    from django.forms import formset_factory
+
+    from structures.templatetags.portal_forms import hidden_fields
+
+    class Versioned(forms.Form):
+        version = forms.IntegerField(widget=forms.HiddenInput(attrs={"data-x": 'a"b', "data-on": True}))
+        empty = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    formset = formset_factory(Versioned, extra=2)(prefix="telecoms")
+    bound = Versioned(initial={"version": 7})
+
+    assert hidden_fields(formset.management_form) == "".join(str(f) for f in formset.management_form.hidden_fields())
+    assert hidden_fields(bound["version"]) == str(bound["version"])
+    assert hidden_fields(bound) == str(bound["version"]) + str(bound["empty"])
+    assert hidden_fields(Versioned({"version": '"><script>'})["version"]) == str(
+        Versioned({"version": '"><script>'})["version"]
+    )
