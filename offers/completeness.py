@@ -113,11 +113,12 @@ def counts(offers):
     return counts_of(offers.order_by().aggregate(**status_totals()))
 
 
-# An EG's published offers counted per status (its page), grouped on the EG: one row, or none without offers.
+# The published offers of EG counted per status, one row per EG with offers: an EG's page (one EG) and the EG list
+# (a page's EG), an index-only scan of their offers whatever the size of the table.
 ETABLISSEMENT_COUNTS = CompiledQuery(
     lambda: (
         Offer.objects.published()
-        .filter(etablissement=Param("etablissement"))
+        .filter(etablissement__any_of=Param("ids"))
         .order_by()
         .values("etablissement")
         .annotate(**status_totals())
@@ -125,10 +126,16 @@ ETABLISSEMENT_COUNTS = CompiledQuery(
 )
 
 
+def counts_per_etablissement(ids):
+    """{EG id: ``counts`` of its published offers} for the EG ``ids`` (every one, zeros without offers)."""
+    rows = {row["etablissement"]: row for row in ETABLISSEMENT_COUNTS(ids=sorted(ids))} if ids else {}
+    zero = dict.fromkeys(status_totals(), 0)
+    return {pk: counts_of(rows.get(pk, zero)) for pk in ids}
+
+
 def etablissement_counts(etablissement):
-    """``counts`` of the published offers of ``etablissement`` (an EG), in one compiled query."""
-    rows = ETABLISSEMENT_COUNTS(etablissement=etablissement.pk)
-    return counts_of(rows[0] if rows else dict.fromkeys(status_totals(), 0))
+    """``counts`` of the published offers of ``etablissement`` (an EG)."""
+    return counts_per_etablissement([etablissement.pk])[etablissement.pk]
 
 
 def counts_of(totals):
@@ -149,6 +156,14 @@ class StatusCounts:
 
     def of(self, status):
         return next(count for label, count, _ in self.rows if label == status)
+
+    @property
+    def open(self):
+        return sum(count for _label, count, _badge in self.rows)
+
+    @property
+    def total(self):
+        return self.open + self.closed
 
 
 def finalised_condition():

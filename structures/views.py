@@ -60,31 +60,13 @@ def mes_etablissements(request):
     return render_page(request, "structures/mes_etablissements.html", context)
 
 
-# The offer counts of a page's EG: one query grouped by EG over the page's EG, an index-only scan of their offers
-# (whatever the size of the table).
-OFFER_COUNTS = CompiledQuery(
-    lambda: (
-        Offer.objects.published()
-        .filter(etablissement__any_of=Param("ids"))
-        .order_by()
-        .values("etablissement")
-        .annotate(
-            total=Count("pk"),
-            open=Count("pk", filter=completeness.open_condition()),
-            finalised=Count("pk", filter=completeness.finalised_condition()),
-        )
-    )
-)
-
-
 def count_offers_per_etablissement(etablissements):
-    """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page."""
-    ids = sorted(eg.pk for eg in etablissements)
-    counts = {row["etablissement"]: row for row in OFFER_COUNTS(ids=ids)} if ids else {}
+    """Set ``offer_count`` and ``finalised_share`` on the EG rows of a page (one query for the page)."""
+    counts = completeness.counts_per_etablissement([eg.pk for eg in etablissements])
     for eg in etablissements:
-        row = counts.get(eg.pk, {"total": 0, "open": 0, "finalised": 0})
-        eg.offer_count = row["total"]
-        eg.finalised_share = completeness.share_text(row["finalised"], row["open"])
+        status = counts[eg.pk]
+        eg.offer_count = status.total
+        eg.finalised_share = completeness.share_text(status.of(completeness.FINALISE), status.open)
 
 
 # "Mes établissements géographiques (EG)", filtered (``EtablissementFilterForm.criteria``): pages served by the index
