@@ -22,7 +22,6 @@ keeps the SQL of a queryset built once, and runs it again with the values of the
   about 100 KB each): a miss costs what the plain queryset costs.
 """
 
-import copy
 import json
 import threading
 from collections import OrderedDict
@@ -125,7 +124,7 @@ class Entry:
         queryset = self.queryset._chain()
         connection = connections[queryset.db]
         params = self.bind(values, connection)
-        compiler = copy.copy(queryset.query.get_compiler(using=queryset.db))
+        compiler = queryset.query.get_compiler(using=queryset.db)  # a new one, given what compiling left
         vars(compiler).update(self.state)
         compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
