@@ -96,3 +96,40 @@ def test_a_referents_admin_page_reads_no_django_permission(client, accounts, dja
     with django_assert_num_queries(4) as captured:  # session, user, habilitations, the session's last-seen write
         client.get(reverse("admin:index"))
     assert not any("auth_permission" in query["sql"] for query in captured.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["référent", "référent with every Django permission", "staff without habilitation",
+                                 "inactive superuser", "superuser"])  # fmt: skip
+def test_the_kept_app_list_is_djangos_for_each_kind_of_account(accounts, who):
+    """The app list is kept per set of the ModelAdmins' answers (PortalAdminSite._build_app_dict): the same as
+    Django builds it, for every kind of account, whoever asked first; a copy each time."""
+    request = RequestFactory().get("/admin/")
+    request.user = accounts[who]
+    django_built = admin.AdminSite._build_app_dict(admin.site, request)
+    for kind in accounts.values():  # every other kind first: nothing leaks from one set of answers to another
+        other = RequestFactory().get("/admin/")
+        other.user = kind
+        admin.site.get_app_list(other)
+    assert admin.site._build_app_dict(request) == django_built
+    assert admin.site.get_app_list(request) == admin.AdminSite.get_app_list(admin.site, request)
+    first = admin.site._build_app_dict(request)
+    for app in first.values():
+        app["models"].clear()
+    assert admin.site._build_app_dict(request) == django_built  # the caller's changes stay theirs
+    app_label = next(iter(django_built), None)
+    if app_label:
+        only = admin.AdminSite._build_app_dict(admin.site, request, app_label)
+        assert admin.site._build_app_dict(request, app_label) == only
+
+
+def test_the_app_list_follows_a_change_of_rights(accounts):
+    """A référent who loses their habilitations no longer sees the territory's admins in the list."""
+    referent = accounts["référent"]
+    request = RequestFactory().get("/admin/")
+    request.user = referent
+    assert "offers" in admin.site._build_app_dict(request)
+    referent.habilitations.all().delete()
+    request = RequestFactory().get("/admin/")
+    request.user = type(referent).objects.get(pk=referent.pk)
+    assert admin.site._build_app_dict(request) == admin.AdminSite._build_app_dict(admin.site, request)
+    assert "offers" not in admin.site._build_app_dict(request)
