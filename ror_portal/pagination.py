@@ -80,6 +80,12 @@ class CompiledKeyset:
     returns the page that the request's ``params`` ask for. ``key`` and ``pk`` run in the same direction (both
     descending when ``descending``) so that one index on ``(key, id)`` serves both orders, read forwards or
     backwards.
+
+    For the keys where ``plan_with_values`` is true (a name search), a page is read in two steps: the ids of its
+    rows first (``ids_first``), then the rows by primary key. The first step reads only the columns that a covering
+    index holds (structures_eg_name_cover_idx), so PostgreSQL walks the index in key order and tests each entry
+    without visiting the table; read in one step, every entry skipped cost a visit to its row (« saint » in the
+    national EG list: 4,200 rows visited for 26 kept, 13 ms; 5 ms in two steps).
     """
 
     def __init__(self, build, key, per_page, plan_with_values=None):
@@ -87,6 +93,7 @@ class CompiledKeyset:
         self.key = F(key) if isinstance(key, str) else key
         self.per_page = per_page
         with_values = plan_with_values or (lambda *key: False)
+        self.ids_first = with_values
         self.counts = CompiledQuery(
             lambda limit, *key: build(*key).order_by().values("pk")[: limit + 1],
             plan_with_values=lambda limit, *key: with_values(*key),
@@ -109,6 +116,12 @@ class CompiledKeyset:
             else:
                 rows = rows.filter(Q(_keyset_key__lte=cursor_key), Q(_keyset_key__lt=cursor_key) | Q(pk__lt=cursor))
         order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
+        if self.ids_first(*key):
+            ids = rows.order_by(*order).values("pk")[: self.per_page + 1]
+            page = queryset.model._default_manager.filter(pk__in=ids)
+            page.query.deferred_loading = queryset.query.deferred_loading  # the list's columns (``only``)
+            page.query.select_related = queryset.query.select_related
+            rows = page.annotate(_keyset_key=self.key)
         return rows.order_by(*order)[: self.per_page + 1]
 
     def page(self, params, *key, descending=False, **values):

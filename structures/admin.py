@@ -96,7 +96,7 @@ class StructureAdmin(TerritoryAdmin):
     list_select_related = []
     list_nomenclatures = ["categorie"]
     search_fields = ["name", "finess_et"]  # trigram indexes (structures/migrations/0004_trigram_indexes.py)
-    # The EG of a level are read in the order of their index (structures_eg_lower_name_idx), the pk making
+    # The EG of a level are read in the order of their index (structures_eg_name_cover_idx), the pk making
     # the pages stable; no other column sorts 50,000 rows on a click.
     ordering = [Lower("name"), "pk"]
     sortable_by = []
@@ -109,7 +109,7 @@ class StructureAdmin(TerritoryAdmin):
         """The EG of the territory, by the index of EG names. The territory's condition on nodes (their tree is
         one of the territory's) is repeated on the EG's own columns (``etablissements_administered_by``: its
         département, its EJ, itself), which PostgreSQL reads as an index range in name order
-        (structures_eg_dep_name_idx for a département's référent) instead of walking the names of the 50,000 EG
+        (structures_eg_dep_cover_idx for a département's référent) instead of walking the names of the 50,000 EG
         to find theirs."""
         return queryset.etablissements() & Structure.objects.etablissements_administered_by(request.user)
 

@@ -466,12 +466,28 @@ class Structure(MPTTModel):
         indexes = [
             models.Index(fields=["tree_id", "lft"], name="structures_tree_lft_idx"),
             models.Index(fields=["kind", "name"], name="structures_kind_name_idx"),
-            # "Mes établissements géographiques (EG)" is sorted by name, case-insensitively.
-            models.Index(Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_lower_name_idx"),
+            # "Mes établissements géographiques (EG)" is sorted by name, case-insensitively. A name search's page
+            # reads its ids from the index alone (``CompiledKeyset``): it includes the name and the columns of the
+            # scopes and of the list's filters (PostgreSQL; SQLite has no INCLUDE and indexes the keys).
+            models.Index(
+                Lower("name"),
+                "id",
+                include=["name", "departement", "entite_juridique", "categorie"],
+                condition=Q(kind="EG"),
+                name="structures_eg_name_cover_idx",
+            ),
             # The offer picker's first level: the EG of one catégorie by name.
             models.Index("categorie", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_cat_name_idx"),
             # A référent's EG in the admin: their département's EG by name (``StructureAdmin.territory_roots``).
-            models.Index("departement", Lower("name"), "id", condition=Q(kind="EG"), name="structures_eg_dep_name_idx"),
+            # Also a name search in their département (the same included columns as above).
+            models.Index(
+                "departement",
+                Lower("name"),
+                "id",
+                include=["name", "entite_juridique", "categorie"],
+                condition=Q(kind="EG"),
+                name="structures_eg_dep_cover_idx",
+            ),
             # The picker's search for a médico-social offer: the trees of the EG of one catégorie in a territory,
             # read from the index alone (15,000 EG of a catégorie nationally: 16 ms from the table). Only EG have
             # a catégorie; the predicate holds for a bound catégorie, so prepared statements use the index too.

@@ -70,7 +70,7 @@ def count_offers_per_etablissement(etablissements):
 
 
 # "Mes établissements géographiques (EG)", filtered (``EtablissementFilterForm.criteria``): pages served by the index
-# structures_eg_lower_name_idx on (lower(name), id), read forwards or backwards.
+# structures_eg_name_cover_idx on (lower(name), id), read forwards or backwards.
 ETABLISSEMENT_PAGES = CompiledKeyset(
     lambda user, filters: EtablissementFilterForm.filtered(
         Structure.objects.etablissements_visible_to(user), filters

@@ -1,11 +1,16 @@
 """What each user's lists contain, row by row and count by count, checked against a plain-Python oracle."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Habilitation
 from structures.models import Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
+from tests.structures.factories import EtablissementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +65,60 @@ def test_lists_and_counts_hold_exactly_the_users_scope(client, seed, several_rol
     for eg in expected:
         per_ej[eg.entite_juridique.finess_ej] = per_ej.get(eg.entite_juridique.finess_ej, 0) + 1
     assert ej_rows == per_ej
+
+
+@pytest.mark.parametrize("username", ["gestionnaire", "referent", "plusieurs"])
+@pytest.mark.parametrize("sort", ["nom", "-nom"])
+def test_a_name_search_lists_its_matches_in_order_page_after_page(
+    client, several_roles, django_user_model, username, sort
+):
+    """A name search's pages are read in two steps (ids, then rows: ``CompiledKeyset``): every match of the scope,
+    once, in the list's order, forwards from the first page and backwards from the last."""
+    user = django_user_model.objects.get(username=username)
+    for n in range(30):  # more pages in the Tarn, names repeated (the id breaks the tie) and in both cases
+        EtablissementFactory(name=["Centre Saint-Jean", "centre de santé", f"Résidence Ventadour {n}"][n % 3])
+    term = "ent"  # NAME_MIN_LENGTH characters
+    matches = sorted(
+        (eg for eg in expected_etablissements(user) if term in eg.name.lower()),
+        key=lambda eg: (eg.name.lower(), eg.pk),
+        reverse=sort == "-nom",
+    )
+    client.force_login(user)
+    url = reverse("etablissement_list") + f"?q={term}&tri={sort}"
+
+    forwards, query = [], ""
+    for _ in range(20):
+        page = client.get(url + query).context["page"]
+        forwards += page.object_list
+        if not page.has_next:
+            break
+        query = f"&apres={page.next_cursor}"
+    backwards, query = [], "&fin=1"
+    for _ in range(20):
+        page = client.get(url + query).context["page"]
+        backwards = page.object_list + backwards
+        if not page.has_previous:
+            break
+        query = f"&avant={page.previous_cursor}"
+
+    assert len(matches) > 25 or username != "referent", len(matches)  # the référent's search spans pages
+    assert forwards == matches
+    assert backwards == matches
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes are PostgreSQL's")
+@pytest.mark.parametrize("username", ["gestionnaire", "referent", "regulateur", "plusieurs"])
+def test_a_name_search_reads_its_pages_ids_from_the_index_alone(client, several_roles, django_user_model, username):
+    """The first step of a name search's page (``CompiledKeyset``) needs no row of the table: the indexes on the
+    names (all EG, or a département's) include the name and the columns of every scope."""
+    client.force_login(django_user_model.objects.get(username=username))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("etablissement_list") + "?q=ent")
+    (page_sql,) = [query["sql"] for query in captured if "_keyset_key" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables would be read whole anyway
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # nor sorted after reading a few rows
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert re.search(r"Index Only Scan using structures_eg_(name|dep)_cover_idx", plan), plan
