@@ -75,9 +75,14 @@ class SearchWindow:
 
 
 def sorted_window(queryset, size):
-    """The ids of the first ``size`` rows of ``queryset`` found in any order (a LIMIT without ORDER BY, which
-    stops the index scan early), then sorted in the database by ``queryset``'s ordering: the window's rows are
-    sorted as read, in one query, instead of being read again by primary key to sort them (≈ 4 µs a row)."""
+    """The ids of the ``size`` rows of ``queryset`` that come first by primary key (``ORDER BY id LIMIT``: the
+    primary key's index is read until ``size`` rows match, or the few matches of a rare term are sorted), then
+    sorted in the database by ``queryset``'s ordering: the window's rows are sorted as read, in one query, instead
+    of being read again by primary key to sort them (≈ 4 µs a row).
+
+    The window is the same at each request whatever the plan, so the pages of a search list one set of rows.
+    (Without an order, the first rows found depended on the plan and, in a sequential scan, on where
+    PostgreSQL's synchronised scans started: the same search could list other rows from one page to the next.)"""
     keys, annotations = [], {}
     for key in queryset.query.order_by:
         direction = "ASC"
@@ -91,7 +96,7 @@ def sorted_window(queryset, size):
             continue  # a key repeated (the admin's ordering and its tie-breaker): the first decides
         annotations[f"window_key_{len(annotations) + 2}"] = key
         keys.append(f"{len(annotations) + 1} {direction}")
-    window = queryset.order_by().annotate(**annotations).values_list("pk", *annotations)[:size]
+    window = queryset.order_by("pk").annotate(**annotations).values_list("pk", *annotations)[:size]
     sql, params = window.query.sql_with_params()
     order = f" ORDER BY {', '.join(keys)}" if keys else ""
     with connections[window.db].cursor() as cursor:
