@@ -39,6 +39,7 @@ def text(response):
 @pytest.fixture
 def bound_of_60(monkeypatch):
     monkeypatch.setattr(BoundedPaginator, "bound", 60)
+    monkeypatch.setattr(admin_scope.BoundedChangeListMixin, "search_bound", 60)
 
 
 def test_a_count_above_the_bound_says_plus_de_and_offers_the_pages_up_to_it(client, superuser, bound_of_60):
@@ -73,6 +74,25 @@ def test_a_search_above_the_bound_says_plus_de_n_resultats(client, superuser, bo
     response = client.get(changelist(Structure, "?q=NOMBRE"))
 
     assert 'plus de 60 résultats (<a href="?">Tout afficher</a>)' in text(response)
+
+
+def test_a_search_lists_at_most_its_own_bound(client, superuser, monkeypatch):
+    """A search stops at ``search_bound`` (250 matches: 10 pages), the plain list at the count's bound (1,000)."""
+    monkeypatch.setattr(BoundedPaginator, "bound", 60)
+    monkeypatch.setattr(admin_scope.BoundedChangeListMixin, "search_bound", 30)
+    many_etablissements(70)
+    client.force_login(superuser)
+
+    listed = client.get(changelist(Structure))
+    searched = client.get(changelist(Structure, "?q=NOMBRE"))
+    second = client.get(changelist(Structure, "?q=NOMBRE&p=2"))
+    beyond = client.get(changelist(Structure, "?q=NOMBRE&p=3"))
+
+    assert "plus de 60 structures" in text(listed)
+    assert 'plus de 30 résultats (<a href="?">Tout afficher</a>)' in text(searched)
+    assert searched.context["cl"].result_count == 30
+    assert len(second.context["cl"].result_list) == 5  # rows 26–30
+    assert beyond.status_code == 302
 
 
 def test_a_frequent_search_term_sorts_the_first_matches_found(
