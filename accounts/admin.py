@@ -6,16 +6,16 @@ from django.forms.formsets import BaseFormSet
 from django.utils.functional import cached_property
 
 from accounts.models import Habilitation, User, referent_departements
+from ror_portal.admin_lists import BoundedChangeListMixin
+from ror_portal.admin_site import is_admin_user
 from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.widgets import QuickSelect
 from structures import departements
 from structures.admin_scope import (
-    BoundedChangeListMixin,
     ReferentsAdminMixin,
     TerritoryDeletionMixin,
     TerritoryInlineMixin,
     cached_per_request,
-    is_admin_user,
 )
 from structures.models import EntiteJuridique, Structure
 

@@ -6,8 +6,9 @@ from django.contrib import admin, messages
 
 from fhir_api.clients import create_client
 from fhir_api.models import ApiCall, ApiClient
+from ror_portal.admin_site import is_admin_user
 from structures import departements
-from structures.admin_scope import ReferentsAdminMixin, is_admin_user
+from structures.admin_scope import ReferentsAdminMixin
 from structures.models import habilitation_sets, referent_roles
 
 

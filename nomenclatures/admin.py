@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from nomenclatures import models
-from structures.admin_scope import BoundedChangeListMixin, is_admin_user
+from ror_portal.admin_lists import BoundedChangeListMixin
+from ror_portal.admin_site import is_admin_user
 
 
 class ReadOnlyNomenclatureAdmin(BoundedChangeListMixin, admin.ModelAdmin):

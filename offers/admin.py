@@ -5,7 +5,8 @@ from django.db import transaction
 from offers.forms import ContactForm, TelecomForm, publishable_fields
 from offers.models import Contact, ModeleSaisie, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
-from structures.admin_scope import BoundedChangeListMixin, ReferentsAdminMixin, TerritoryAdmin, TerritoryInlineMixin
+from ror_portal.admin_lists import BoundedChangeListMixin
+from structures.admin_scope import ReferentsAdminMixin, TerritoryAdmin, TerritoryInlineMixin
 
 
 class ContactInline(TerritoryInlineMixin, admin.StackedInline):

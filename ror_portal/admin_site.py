@@ -18,6 +18,10 @@ def is_active_superuser(user):
     return user.is_active and user.is_staff and user.is_superuser
 
 
+def is_admin_user(user):
+    return user.is_active and user.is_staff and (user.is_superuser or user.is_referent)
+
+
 class SuperusersOnlyMixin:
     """Active superusers only; what the admin itself refuses (a read-only table) stays refused."""
 

@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
+from ror_portal.admin_lists import BoundedChangeListMixin
 from ror_portal.admin_site import is_active_superuser
-from structures.admin_scope import BoundedChangeListMixin
 
 
 class DateHierarchyChangeList(ChangeList):

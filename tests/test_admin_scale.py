@@ -14,8 +14,9 @@ from django.urls import reverse
 from accounts.models import User
 from nomenclatures.models import CategorieEtablissement
 from offers.models import Contact, Offer
+from ror_portal import admin_lists
+from ror_portal.admin_lists import BoundedPaginator, sorted_window, unindexed
 from structures import admin_scope
-from structures.admin_scope import BoundedPaginator, sorted_window, unindexed
 from structures.models import EntiteJuridique, Structure
 from tests.accounts.factories import HabilitationFactory, UserFactory
 from tests.offers.factories import ContactFactory
@@ -39,7 +40,7 @@ def text(response):
 @pytest.fixture
 def bound_of_60(monkeypatch):
     monkeypatch.setattr(BoundedPaginator, "bound", 60)
-    monkeypatch.setattr(admin_scope.BoundedChangeListMixin, "search_bound", 60)
+    monkeypatch.setattr(admin_lists.BoundedChangeListMixin, "search_bound", 60)
 
 
 def test_a_count_above_the_bound_says_plus_de_and_offers_the_pages_up_to_it(client, superuser, bound_of_60):
@@ -79,7 +80,7 @@ def test_a_search_above_the_bound_says_plus_de_n_resultats(client, superuser, bo
 def test_a_search_lists_at_most_its_own_bound(client, superuser, monkeypatch):
     """A search stops at ``search_bound`` (250 matches: 10 pages), the plain list at the count's bound (1,000)."""
     monkeypatch.setattr(BoundedPaginator, "bound", 60)
-    monkeypatch.setattr(admin_scope.BoundedChangeListMixin, "search_bound", 30)
+    monkeypatch.setattr(admin_lists.BoundedChangeListMixin, "search_bound", 30)
     many_etablissements(70)
     client.force_login(superuser)
 
