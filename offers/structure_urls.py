@@ -1,6 +1,6 @@
 from django.urls import path
 
-from structures import views
+from offers import structure_views as views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,3 +1,11 @@
+"""The portal's pages of the établissements and their internal organisation: "Mes établissements", the EG and EJ
+lists, a structure's page with its offers, and the organisation's forms (add, modify, close, reopen, move).
+
+They live in the offers app because they show and change offers with the structures (the offers' counts and
+completeness, the offers closed with a structure, the move rules): the apps' dependencies point one way,
+offers → structures → nomenclatures (tests/test_dependencies.py).
+"""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery

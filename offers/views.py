@@ -47,11 +47,11 @@ from offers.models import (
     StaleOffer,
 )
 from offers.moves import CurrentAttachment, LevelToCross, MovePolicy, picker_structures
+from offers.structure_views import structure_crumbs
 from ror_portal.compiled import CompiledQuery, Param
 from ror_portal.converters import parse_id
 from ror_portal.rendering import render_page
 from structures.models import Structure
-from structures.views import structure_crumbs
 
 PICKER_LIMIT = 100
 SEARCH_LIMIT = 20

@@ -68,7 +68,7 @@ class EtablissementFilterForm(forms.Form):
             )
         return term
 
-    # The condition of each filter, its value a placeholder of the compiled list (structures.views).
+    # The condition of each filter, its value a placeholder of the compiled list (offers.structure_views).
     CONDITIONS = {
         "finess": Q(finess_et=Param("q")),
         "nom": Q(name__icontains=Param("q")),
