@@ -3,7 +3,7 @@ from django.db import connections, models, router
 from django.db.models import Exists, OuterRef, Q, Value
 from django.utils.functional import cached_property
 
-from structures import departements
+from structures import departements, roles
 from structures.models import EntiteJuridique, Structure
 
 
@@ -169,12 +169,8 @@ def _in_territory(user, entite_juridique_condition):
 class Habilitation(models.Model):
     """One role of a user on one scope: an EG, an EJ (all its EG) or a département."""
 
-    class Role(models.TextChoices):
-        RESPONSABLE = "responsable", "Responsable offre de structure"
-        REFERENT = "referent", "Référent ROR"
-        REGULATEUR = "regulateur", "Régulateur"
-
-    MANAGING_ROLES = (Role.RESPONSABLE, Role.REFERENT)
+    Role = roles.Role  # structures/roles.py: the structures' scopes select by role
+    MANAGING_ROLES = roles.MANAGING_ROLES
 
     user = models.ForeignKey(User, verbose_name="utilisateur", on_delete=models.CASCADE, related_name="habilitations")
     role = models.CharField("rôle", max_length=20, choices=Role)

@@ -22,6 +22,7 @@ from ror_portal import closing, lookups  # noqa: F401 (lookups: registers ``any_
 from ror_portal.compiled import CompiledQuery, JsonParam, Param
 from ror_portal.validators import validate_code, validate_name
 from structures import departements
+from structures.roles import MANAGING_ROLES, Role
 
 
 class EntiteJuridiqueQuerySet(models.QuerySet):
@@ -135,21 +136,15 @@ def sees_everything(user):
 
 
 def managing_roles():
-    from accounts.models import Habilitation
-
-    return Habilitation.MANAGING_ROLES
+    return MANAGING_ROLES
 
 
 def referent_roles():
-    from accounts.models import Habilitation
-
-    return (Habilitation.Role.REFERENT,)
+    return (Role.REFERENT,)
 
 
 def all_roles():
-    from accounts.models import Habilitation
-
-    return tuple(Habilitation.Role)
+    return tuple(Role)
 
 
 class StructureQuerySet(TreeQuerySet):
