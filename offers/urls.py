@@ -1,8 +1,20 @@
 from django.urls import path
 
-from offers import views
+from offers import structure_views, views
 
 urlpatterns = [
+    # The établissements and their internal organisation (offers/structure_views.py).
+    path("", structure_views.home, name="home"),
+    path("etablissements/", structure_views.mes_etablissements, name="mes_etablissements"),
+    path("etablissements/eg/", structure_views.etablissement_list, name="etablissement_list"),
+    path("etablissements/ej/", structure_views.entite_juridique_list, name="entite_juridique_list"),
+    path("structures/<id:pk>/", structure_views.structure_detail, name="structure_detail"),
+    path("structures/<id:pk>/ajouter-une-structure/", structure_views.structure_add, name="structure_add"),
+    path("structures/<id:pk>/modifier/", structure_views.structure_edit, name="structure_edit"),
+    path("structures/<id:pk>/fermer/", structure_views.structure_close, name="structure_close"),
+    path("structures/<id:pk>/rouvrir/", structure_views.structure_reopen, name="structure_reopen"),
+    path("structures/<id:pk>/deplacer/", structure_views.structure_move, name="structure_move"),
+    # The offers.
     path("offres/<id:pk>/", views.offer_detail, name="offer_detail"),
     path("offres/<id:pk>/modifier/", views.offer_edit, name="offer_edit"),
     path("offres/<id:pk>/modifier/<slug:slug>/", views.offer_block_edit, name="offer_block_edit"),

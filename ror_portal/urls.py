@@ -108,7 +108,6 @@ urlpatterns = [
     path("donnees-personnelles/", views.donnees_personnelles, name="donnees_personnelles"),
     path("cookies/", views.cookies, name="cookies"),
     path("admin/", admin.site.urls),
-    path("", include("offers.structure_urls")),
     path("", include("offers.urls")),
     path("", include("fhir_api.urls")),  # /fhir/ and /o/token/ (client systems; no session)
 ]
