@@ -50,7 +50,10 @@ class MovePolicy:
     @property
     def source_tree(self):
         if self._source_tree is None:
-            [self._source_tree] = TREE_OF(structure=self.offer.structure_id)
+            if self.offer.structure_id is not None and type(self.offer).structure.is_cached(self.offer):
+                self._source_tree = self.offer.structure.tree_id  # read with the offer (managed_offer)
+            else:
+                [self._source_tree] = TREE_OF(structure=self.offer.structure_id)
         return self._source_tree
 
     @property
@@ -58,8 +61,14 @@ class MovePolicy:
         return self.etablissement(self.source_tree)
 
     def etablissement(self, tree_id):
+        """The EG at the root of tree ``tree_id``, its catégorie attached: the offer's own EG when it was read with
+        the offer (``Offer.etablissement``, the root of its structure's tree, kept by ``Offer.save``)."""
         if tree_id not in self._etablissements:
-            [etablissement] = ROOT_OF(tree=tree_id)
+            etablissement = None
+            if self.offer.etablissement_id is not None and type(self.offer).etablissement.is_cached(self.offer):
+                etablissement = self.offer.etablissement
+            if etablissement is None or etablissement.tree_id != tree_id:
+                [etablissement] = ROOT_OF(tree=tree_id)
             self._etablissements[tree_id] = cache.attach([etablissement], "categorie")[0]
         return self._etablissements[tree_id]
 

@@ -144,8 +144,8 @@ class ReadOnlyOffer(PermissionDenied):
 MANAGED_OFFER = CompiledQuery(
     lambda user, published: (
         Offer.objects.managed_by(user)
-        .select_related("structure")
-        .defer(*Structure.detail_fields("structure__"))
+        .select_related("structure", "etablissement")  # the offer's EG: the move rules' source (MovePolicy)
+        .defer(*Structure.detail_fields("structure__"), *Structure.detail_fields("etablissement__"))
         .filter(pk=Param("pk"), published=published)[:1]
     )
 )
@@ -254,6 +254,7 @@ def offer_edit(request, pk):
             return redirect("offer_detail", pk=offer.pk)
         chosen_pk = parse_id(request.POST.get("structure"))
     else:
+        policy.remember([policy.source], {policy.source_tree})  # a page to show: the offer's EG is managed
         initial = initial_values(request, offer, own_draft)
         chosen_pk = initial["structure"]
         requested = request.GET.get("rattachement")
@@ -557,14 +558,14 @@ def offer_picker(request, pk):
     """ "Rattachement organisationnel de l'offre": browse the allowed trees, one level at a time."""
     offer = managed_offer(request, pk)
     policy = MovePolicy(offer, request.user)
+    # The offer came with its EG from those the user manages (managed_offer): the rules need not read them again,
+    # and the offer's own EG is known even when it is not among the first rows listed (a national scope).
+    policy.remember([policy.source], {policy.source_tree})
     modal = request.GET.get("modale") == "1"
     noeud = request.GET.get("noeud")
     level_query = level_queries(request)
     entries, shown, parent, ancestors = [], None, None, []
     if noeud == "racine":
-        # The offer's own EG, read even when it is not among the first rows listed (a national scope), so that
-        # the rules never read it again: the same number of queries whatever the size of the list.
-        policy.remember([policy.source], {policy.source_tree})
         rows = cache.attach(policy.picker_roots(PICKER_LIMIT + 1), "categorie")
         # The picker's EG are managed by construction: the offer's own (managed_offer) and managed ones.
         policy.remember(rows, {eg.tree_id for eg in rows})
@@ -574,7 +575,10 @@ def offer_picker(request, pk):
         shown_pk = parse_id(noeud) if noeud else offer.structure_id
         if shown_pk is None:
             raise Http404("Emplacement inconnu.")
-        shown = policy.picker_structure(shown_pk)
+        if shown_pk == offer.structure_id:
+            shown = offer.structure  # read with the offer (OUTLINE_FIELDS and more): the picker's by construction
+        else:
+            shown = policy.picker_structure(shown_pk)
         if shown is None:
             raise Http404("Structure hors du périmètre du sélecteur.")
         ancestors = shown.outline_path(include_self=False)
@@ -607,7 +611,7 @@ def offer_picker(request, pk):
         "picker_base": reverse("offer_picker", args=[offer.pk]),
     }
     if not (request.htmx and request.htmx.target == "picker-body"):
-        path = offer.structure.outline_path()
+        path = [*ancestors, shown] if shown is offer.structure else offer.structure.outline_path()
         context |= {
             "page_title": "Rattachement organisationnel de l'offre",
             "breadcrumb": offer_crumbs(

@@ -596,9 +596,10 @@ def picker_world(request, db):
     return eg, user, Offer.objects.filter(structure__tree_id=eg.tree_id).first()
 
 
-# Exact totals, session, user and habilitations included, the same at both sizes: a level of UF, the EG at
-# the top, a search over every UF, the edit form.
-PICKER_QUERIES = {"niveau": 11, "racine": 8, "recherche": 13, "formulaire": 9}
+# Exact totals, session, user and habilitations included, the same at both sizes: the picker opened on the
+# offer's own structure (read with the offer, as its EG: no query for them), a level of UF, the EG at the top, a
+# search over every UF, the edit form.
+PICKER_QUERIES = {"ouverture": 6, "niveau": 8, "racine": 6, "recherche": 10, "formulaire": 7}
 
 
 @pytest.mark.parametrize("case", list(PICKER_QUERIES))
@@ -609,6 +610,7 @@ def test_the_picker_and_the_form_run_the_same_number_of_queries_at_every_size(
     pole = Structure.objects.filter(parent=eg).order_by("lft").first()
     picker = reverse("offer_picker", args=[offer.pk])
     url, params = {
+        "ouverture": (picker, {}),
         "niveau": (picker, {"noeud": pole.pk}),
         "racine": (picker, {"noeud": "racine"}),
         "recherche": (picker, {"noeud": pole.pk, "q": "UF 00"}),
