@@ -170,16 +170,18 @@ class CreationForm(GeneralForm):
     def __init__(self, *args, categorie, **kwargs):
         super().__init__(*args, **kwargs)
         categorie = getattr(categorie, "pk", categorie)
-        modeles = VALID_MODELES(categorie=categorie)
-        self.modeles = {modele.identifiant: modele for modele in modeles}
-        champs = {}
-        for modele_id, champ in MODELE_CHAMPS(categorie=categorie):
-            champs.setdefault(modele_id, []).append(champ)
+        self.modeles, self.modele_champs = {}, {}  # identifiant -> the modèle, and its champs d'activité
+        for pk, identifiant, libelle, champ in VALID_MODELES(categorie=categorie):
+            if identifiant not in self.modeles:
+                self.modeles[identifiant] = ModeleSaisie(pk=pk, identifiant=identifiant, libelle=libelle, actif=True)
+                self.modele_champs[identifiant] = []
+            if champ is not None:
+                self.modele_champs[identifiant].append(champ)
         self.fields["modele_saisie"].widget.option_attrs = {
-            modele.identifiant: {"data-champs": " ".join(champs.get(modele.pk, []))} for modele in modeles
+            identifiant: {"data-champs": " ".join(champs)} for identifiant, champs in self.modele_champs.items()
         }
         self.fields["modele_saisie"].choices = [("", "Sélectionnez un modèle de saisie")] + [
-            (modele.identifiant, str(modele)) for modele in modeles
+            (identifiant, str(modele)) for identifiant, modele in self.modeles.items()
         ]
 
     def clean_modele_saisie(self):
@@ -189,7 +191,7 @@ class CreationForm(GeneralForm):
     def clean(self):
         cleaned = super().clean()
         modele, champ = cleaned.get("modele_saisie"), cleaned.get("champ_activite")
-        if modele is not None and champ is not None and champ.pk not in {c.pk for c in modele.champs.all()}:
+        if modele is not None and champ is not None and champ.pk not in self.modele_champs[modele.identifiant]:
             self.add_error(
                 "modele_saisie",
                 f"Le modèle de saisie « {modele.identifiant} » ne s'applique pas au champ d'activité « {champ} » : "
@@ -498,15 +500,13 @@ def field_label(name):
     return form.label(name) if form else name
 
 
-# The active modèles de saisie for an EG's catégorie, and the champs d'activité of each (the creation page).
-VALID_MODELES = CompiledQuery(lambda: ModeleSaisie.objects.valid_for(Param("categorie")))
-MODELE_CHAMPS = CompiledQuery(
+# The active modèles de saisie for an EG's catégorie with the champs d'activité of each (the creation page), in one
+# query: a row per modèle and champ, a modèle without champs on one row with None.
+VALID_MODELES = CompiledQuery(
     lambda: (
-        ModeleSaisie.champs.through.objects.filter(
-            modelesaisie__actif=True, modelesaisie__categories=Param("categorie")
-        )
-        .order_by("champactivite_id")
-        .values_list("modelesaisie_id", "champactivite_id")
+        ModeleSaisie.objects.valid_for(Param("categorie"))
+        .order_by("identifiant", "champs__code")
+        .values_list("pk", "identifiant", "libelle", "champs__code")
     )
 )
 

@@ -150,8 +150,11 @@ MANAGED_OFFER = CompiledQuery(
     )
 )
 OWN_DRAFT = CompiledQuery(lambda: OfferDraft.objects.filter(offer=Param("offer"), author=Param("author"))[:1])
-VISIBLE_STRUCTURE = CompiledQuery(
-    lambda user: Structure.objects.visible_to(user).only(*Structure.OUTLINE_FIELDS).filter(pk=Param("pk"))[:1]
+# "Créer une offre" under a node: the node, its ancestors and whether the user manages its EG, in one query.
+CREATION_PATH = CompiledQuery(
+    lambda user: (
+        Structure.objects.visible_to(user).with_access(user).only(*Structure.OUTLINE_FIELDS).path_to(Param("pk"))
+    )
 )
 
 
@@ -711,28 +714,29 @@ def picker_search(policy, query):
 def offer_create(request, pk):
     """ "Créer une offre" on the page of structure ``pk``: 404 outside the user's scope, 403 for a structure they
     only read; a structure where no offer may be created (the placement rules) says why."""
-    node = VISIBLE_STRUCTURE.first(request.user, pk=pk)
-    if node is None:
+    path = CREATION_PATH(request.user, pk=pk)
+    if not path or path[-1].pk != pk:
         raise Http404("Structure inconnue ou hors de votre périmètre.")
-    return creation_page(request, node)
+    *ancestors, node = path
+    return creation_page(request, node, ancestors, managed=node.can_manage)
 
 
 def offer_creation(request, pk):
     """The creation page again, for an offer saved as a draft at its creation ("Reprendre la saisie")."""
-    offer = managed_offer(request, pk, published=False)
-    return creation_page(request, offer.structure, offer)
+    offer = managed_offer(request, pk, published=False)  # among the offers of the EG the user manages
+    return creation_page(request, offer.structure, offer.structure.outline_path(include_self=False), True, offer)
 
 
-def creation_page(request, node, offer=None):
+def creation_page(request, node, ancestors, managed, offer=None):
     """The general block with the modèle de saisie, the characteristics and a first contact on one page.
     "Publier" publishes the offer (its identifiant is given then); "Enregistrer le brouillon" keeps it
-    unpublished, seen by the EG's managers only, where a field left empty is allowed."""
-    ancestors = node.outline_path(include_self=False)
+    unpublished, seen by the EG's managers only, where a field left empty is allowed.
+
+    ``ancestors``: the node's, from its EG down; ``managed``: whether the user manages that EG."""
     eg = node if node.is_etablissement else ancestors[0]
     cache.attach([eg], "categorie")
     new_offer = offer or Offer(structure=node)
     policy = MovePolicy(new_offer, request.user)
-    managed = policy.manages(eg.tree_id)
     policy.remember([eg], {eg.tree_id} if managed else set())
     if not managed:
         raise PermissionDenied("Vous pouvez consulter cette structure, mais pas y créer d'offre.")

@@ -625,7 +625,7 @@ PAGE_QUERIES = {
     # The general block's form is counted with the picker (tests/portal/test_edit.py, PICKER_QUERIES).
     "offer, fermeture": 6,
     "offer, ajouter un contact": 6,  # its lists of choices come from nomenclatures.cache, as every block's
-    "créer une offre": 8,  # the modèles de saisie and their champs: two
+    "créer une offre": 5,  # the node, its path and whether the user manages its EG: one; the modèles and champs: one
 }
 
 
