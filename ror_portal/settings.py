@@ -92,6 +92,9 @@ MIDDLEWARE = [
 BENCH_VIEW = env_bool("BENCH_VIEW", False)
 ROOT_URLCONF = "bench.urls" if BENCH_VIEW else "ror_portal.urls"
 
+# Django's form renderer with its input widgets and empty error lists written in Python (ror_portal/renderers.py).
+FORM_RENDERER = "ror_portal.renderers.PortalFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
