@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from nomenclatures import cache as nomenclature_cache
 from ror_portal.links import object_url
-from ror_portal.pagination import COUNT_LIMIT, LIST_PAGE_SIZE, BoundedCount, bounded_count
+from ror_portal.pagination import COUNT_LIMIT, LIST_PAGE_SIZE, SEARCH_COUNT_LIMIT, BoundedCount, bounded_count
 
 
 class BoundedPaginator(Paginator):
@@ -120,7 +120,7 @@ class BoundedChangeListMixin:
     # A search lists at most this many matches (10 pages of 25), "plus de 250 résultats" beyond: a frequent term
     # (« cardio »: 43,000 offers) asks for a more precise one. Its window is read at each page: 1,001 matches cost
     # 8–16 ms of SQL on the national data, 251 about a quarter of that.
-    search_bound = 250
+    search_bound = SEARCH_COUNT_LIMIT
     show_full_result_count = False
     show_facets = ShowFacets.NEVER
     list_per_page = LIST_PAGE_SIZE

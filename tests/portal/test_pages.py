@@ -556,6 +556,19 @@ def test_counts_stop_at_the_bound(client, sixty, monkeypatch):
     assert listed(follow(client, response, "Dernière page")) == numbered(*range(35, 60))
 
 
+def test_a_name_search_counts_to_its_own_bound_and_pages_beyond_it(client, sixty, monkeypatch):
+    """A search counts up to SEARCH_COUNT_LIMIT (250) matches, the plain list up to COUNT_LIMIT (1,000); the pages go
+    on past either."""
+    monkeypatch.setattr("ror_portal.pagination.SEARCH_COUNT_LIMIT", 30)
+
+    searched = client.get(reverse("etablissement_list"), {"q": "nombre"})
+    plain = client.get(reverse("etablissement_list"))
+
+    assert "Plus de 30 établissements géographiques" in searched.text
+    assert "60 établissements géographiques" in plain.text
+    assert listed(follow(client, searched, "Dernière page")) == numbered(*range(35, 60))
+
+
 def test_an_empty_eg_list_says_what_to_do(client, db):
     client.force_login(UserFactory())
 
