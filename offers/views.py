@@ -578,10 +578,8 @@ def offer_picker(request, pk):
         shown_pk = parse_id(noeud) if noeud else offer.structure_id
         if shown_pk is None:
             raise Http404("Emplacement inconnu.")
-        if shown_pk == offer.structure_id:
-            shown = offer.structure  # read with the offer (OUTLINE_FIELDS and more): the picker's by construction
-        else:
-            shown = policy.picker_structure(shown_pk)
+        # The offer's own structure was read with the offer, and is the picker's by construction.
+        shown = offer.structure if shown_pk == offer.structure_id else policy.picker_structure(shown_pk)
         if shown is None:
             raise Http404("Structure hors du périmètre du sélecteur.")
         ancestors = shown.outline_path(include_self=False)
