@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from nomenclatures.admin import NomenclatureListFilter
 from offers.forms import ContactForm, TelecomForm, publishable_fields
 from offers.models import Contact, ModeleSaisie, Offer, PartEdits, Telecom
 from offers.moves import MovePolicy
@@ -81,7 +82,7 @@ class OfferAdmin(TerritoryAdmin):
     ]  # fmt: skip
     list_select_related = ["structure"]
     list_nomenclatures = ["champ_activite"]
-    list_filter = ["champ_activite", "unite_sensible", "published"]
+    list_filter = [("champ_activite", NomenclatureListFilter), "unite_sensible", "published"]
     search_fields = ["nom", "identifiant"]  # trigram indexes (offers/migrations/0005_trigram_indexes.py)
     ordering = ["nom", "pk"]  # offers_offer_nom_id_idx
     sortable_by = ["nom", "identifiant"]  # the indexed orders
@@ -239,7 +240,7 @@ class ModeleSaisieAdmin(ReferentsAdminMixin, BoundedChangeListMixin, admin.Model
     identifiant."""
 
     list_display = ["identifiant", "libelle", "actif"]
-    list_filter = ["actif", "champs"]
+    list_filter = ["actif", ("champs", NomenclatureListFilter)]
     search_fields = ["identifiant", "libelle"]
     fields = ["identifiant", "libelle", "champs", "categories", "actif"]
     autocomplete_fields = ["categories"]

@@ -177,8 +177,8 @@ CHANGELISTS = {
     "structures": (changelist(Structure), 5, 4),
     "structures, a level": (None, 6, 5),
     "structures, search": (changelist(Structure, "?q=UF"), 5, 4),  # the matches' ids read once are the count
-    "offres": (changelist(Offer), 6, 5),  # the champs d'activité of the filter
-    "offres, search": (changelist(Offer, "?q=Offre"), 6, 5),
+    "offres": (changelist(Offer), 5, 4),  # the champs d'activité of the filter from nomenclatures.cache
+    "offres, search": (changelist(Offer, "?q=Offre"), 5, 4),
     "entités juridiques": (changelist(EntiteJuridique), 5, 4),
     "contacts": (changelist(Contact), 5, 4),
     "utilisateurs": (changelist(User), 5, 4),  # no filter by group (UserAdmin.list_filter)

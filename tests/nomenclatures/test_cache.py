@@ -1,11 +1,13 @@
 """The per-process nomenclature cache: what ``attach`` gives equals what a join gives, and it never hides a code."""
 
 import pytest
+from django.contrib import admin
 
 from nomenclatures import cache
+from nomenclatures.admin import NomenclatureListFilter
 from nomenclatures.loading import load_all
 from nomenclatures.models import ActiviteOperationnelle, ChampActivite, FonctionContact, TypeOffre
-from offers.models import Contact, Offer
+from offers.models import Contact, ModeleSaisie, Offer
 from tests.offers.factories import ContactFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +96,22 @@ def test_public_pris_en_charge_and_temporalite_accueil_are_the_nos_value_sets(db
 
     assert PublicPrisEnCharge.objects.count() == 10 and PublicPrisEnCharge.objects.get(pk="07").label == "Tout public"
     assert dict(TemporaliteAccueil.objects.values_list("code", "label")) == {"01": "Temporaire", "02": "Permanent"}
+
+
+@pytest.mark.parametrize(("model", "field_name"), [(Offer, "champ_activite"), (ModeleSaisie, "champs")])
+def test_the_admins_nomenclature_filter_lists_what_djangos_lists_without_a_query(
+    rf, admin_user, django_assert_num_queries, model, field_name
+):
+    """The offers' (and modèles') filter by champ d'activité: Django's choices, in its order, from the cache."""
+    field = model._meta.get_field(field_name)
+    model_admin = admin.site._registry[model]
+    request = rf.get("/")
+    request.user = admin_user
+    djangos = admin.RelatedFieldListFilter(field, request, {}, model, model_admin, field_name)
+    cache.table(field.related_model)
+
+    with django_assert_num_queries(0):
+        ours = NomenclatureListFilter(field, request, {}, model, model_admin, field_name)
+
+    assert ours.lookup_choices == djangos.lookup_choices
+    assert len(ours.lookup_choices) == ChampActivite.objects.count()
