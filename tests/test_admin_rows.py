@@ -7,11 +7,13 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import results
+from django.template import Context, Engine, TemplateDoesNotExist
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
 from offers.models import Contact, Offer
 from structures.models import Structure
+from structures.templatetags import admin_rows
 from structures.templatetags.admin_rows import rows
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +108,70 @@ def test_a_changelist_page_shows_the_rows_written_here(client, seed, superuser):
     cl = changelist(admin.site._registry[Contact], superuser)
     for row in markup(results(cl)):
         assert "".join(row) in page.replace("\n", "")
+
+
+# --- the filters ({% list_filter %}) ------------------------------------------------------------------------------
+
+FILTER_QUERIES = [
+    "",
+    "?departement=81",
+    "?kind__exact=UF",
+    "?published__exact=1&q=a",
+    "?champ_activite__code__exact=01",
+]
+
+
+def render_filters(cl, tag):
+    engine = Engine.get_default()
+    template = engine.from_string(
+        "{% load admin_list admin_rows %}{% for spec in cl.filter_specs %}{% " + tag + " cl spec %}{% endfor %}"
+    )
+    return template.render(Context({"cl": cl}))
+
+
+@pytest.mark.parametrize("who", ["admin", "referent"])
+def test_every_changelist_of_the_site_writes_djangos_filters(seed, demo_user, superuser, who):
+    user = superuser if who == "admin" else demo_user("referent")
+    choices = 0
+    for model_admin in list(admin.site._registry.values()):
+        if not model_admin.has_view_permission(_request(user)):
+            continue
+        for query in FILTER_QUERIES:
+            try:
+                cl = changelist(model_admin, user, query)
+            except admin.options.IncorrectLookupParameters:
+                continue
+            written = render_filters(cl, "list_filter")
+            assert written == render_filters(cl, "admin_list_filter")
+            choices += written.count("<li")
+    assert choices > (300 if who == "admin" else 100)  # the départements' and the nomenclatures' filters
+
+
+def test_a_filter_with_a_template_of_its_own_is_rendered_by_django(seed, superuser, monkeypatch):
+    cl = changelist(admin.site._registry[Structure], superuser)
+    spec = cl.filter_specs[0]
+    monkeypatch.setattr(spec, "template", "admin/a_filter_of_its_own.html", raising=False)
+    with pytest.raises(TemplateDoesNotExist):  # Django's tag, not the Python writing
+        render_filters(cl, "list_filter")
+
+
+def test_an_overridden_filter_template_is_rendered_not_written(seed, superuser, tmp_path, settings):
+    """A project overriding admin/filter.html gets its template: the Python writing is for Django's own file."""
+    assert admin_rows.is_djangos_filter_template(Engine.get_default())
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "admin" / "filter.html").write_text("<p>filtre du projet : {{ title }}</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    assert not admin_rows.is_djangos_filter_template(Engine.get_default())
+
+    cl = changelist(admin.site._registry[Structure], superuser)
+    written = render_filters(cl, "list_filter")
+
+    assert written.count("<p>filtre du projet") == len(cl.filter_specs) == 3
+
+
+def test_a_changelist_page_shows_the_filters_written_here(client, seed, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:structures_structure_changelist") + "?departement=81").content.decode()
+    cl = changelist(admin.site._registry[Structure], superuser, "?departement=81")
+    assert render_filters(cl, "admin_list_filter") in page
+    assert 'class="selected">\n    <a href="?departement=81"' in page

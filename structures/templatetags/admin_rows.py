@@ -11,12 +11,15 @@ tests/test_admin_rows.py checks the markup equal to Django's on every changelist
 """
 
 import datetime
+from pathlib import Path
 
 from django import template
+from django.contrib.admin import templatetags as admin_templatetags
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
     _boolean_icon,
     _coerce_field_name,
+    admin_list_filter,
     items_for_result,
     result_headers,
     result_hidden_fields,
@@ -33,9 +36,13 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.urls import NoReverseMatch
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.encoding import iri_to_uri
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -205,4 +212,46 @@ def result_list(cl):
 def result_rows_tag(parser, token):
     return InclusionAdminNode(
         parser, token, func=result_list, template_name="change_list_results.html", takes_context=False
+    )
+
+
+# --- the list's filters -----------------------------------------------------------------------------------------
+
+FILTER_TEMPLATE = "admin/filter.html"
+_djangos_filter_template = {}  # the template engine -> whether FILTER_TEMPLATE is Django admin's own file
+
+
+def is_djangos_filter_template(engine):
+    if engine not in _djangos_filter_template:
+        origin = engine.get_template(FILTER_TEMPLATE).origin.name
+        own = Path(admin_templatetags.__file__).parent.parent / "templates" / FILTER_TEMPLATE
+        _djangos_filter_template[engine] = Path(origin) == own
+    return _djangos_filter_template[engine]
+
+
+def iri_encoded(value):
+    """``{{ value|iriencode }}`` in an autoescaped template."""
+    return iri_to_uri(value) if isinstance(value, SafeData) else escape(iri_to_uri(value))
+
+
+@register.simple_tag(takes_context=True)
+def list_filter(context, cl, spec):
+    """Django's ``{% admin_list_filter cl spec %}`` (``admin/filter.html``), written in Python while that template is
+    Django admin's own: the départements' filter of the structures (101 choices) rendered its template's loop in
+    ≈ 3 ms a page. Another template (a filter's own, an override) is rendered as Django renders it."""
+    if spec.template != FILTER_TEMPLATE or not is_djangos_filter_template(context.template.engine):
+        return admin_list_filter(cl, spec)
+    values = Context(autoescape=True)
+    title = render_value_in_context(spec.title, values)
+    by = gettext(" By %(filter_title)s ") % {"filter_title": title}
+    selected = ' class="selected"'
+    items = "".join(
+        f"\n    <li{selected if choice['selected'] else ''}>\n"
+        f'    <a href="{iri_encoded(choice["query_string"])}">'
+        f"{render_value_in_context(choice['display'], values)}</a></li>\n  "
+        for choice in spec.choices(cl)
+    )
+    return mark_safe(  # noqa: S308 - every value escaped as the template escapes it
+        f'\n<details data-filter-title="{title}" open>\n  <summary>\n    {by}\n  </summary>\n  <ul>\n  {items}\n'
+        "  </ul>\n</details>\n"
     )
