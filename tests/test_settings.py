@@ -259,3 +259,11 @@ def test_a_pooled_connection_is_reused_from_one_request_to_the_next():
     assert pooled.returncode == 0, pooled.stderr
     assert pooled.stdout.split() == ["True", "1"]
     assert unpooled.stdout.split() == ["False", "3"], unpooled.stderr
+
+
+def test_the_wsgi_workers_garbage_collector_is_tuned():
+    """ror_portal.wsgi freezes the start-up's objects and collects the young generation less often."""
+    code = "import gc, ror_portal.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 10_000)"
+    env = {**os.environ, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "ror_portal.settings"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["20000", "True"]
