@@ -667,7 +667,7 @@ def picker_entry(policy, node, ancestors, level_query=None):
 
 
 def _search_found(user, categorie, window_size, limit):
-    window = picker_structures(user, categorie).filter(name__icontains=Param("q")).order_by().values("pk")
+    window = picker_structures(user, categorie, as_set=True).filter(name__icontains=Param("q")).order_by().values("pk")
     return (
         Structure.objects.filter(pk__in=window[: window_size + 1])
         .only(*Structure.OUTLINE_FIELDS)
