@@ -208,7 +208,7 @@ def picker_structures(user, categorie_id, as_set=False):
     LIMIT (one above any number of EG) is not merged into the query: PostgreSQL builds the set of tree ids once and
     tests each name that matches while it reads them, stopping at the search's window. Merged, it first removed
     duplicates from the tree ids (none: one EG per tree) and joined: for the 15,000 médico-social EG of a national
-    scope, 19 ms for « saint », 12 ms as a set."""
+    scope, 19 ms of SQL for « saint », 14 ms as a set."""
     trees = picker_etablissements(user, categorie_id).order_by().values("tree_id")
     return Structure.objects.filter(tree_id__in=trees[:EVERY_EG] if as_set else trees)
 
