@@ -287,6 +287,19 @@ def structure_edit(request, pk):
     return organisation_page(request, "structures/structure_form.html", node, "Modifier", context)
 
 
+def applied(request, form, change, message):
+    """Run ``change()`` (a function of ``structures.organisation``): a refusal or a stale form becomes the form's
+    error (None is returned, the page is shown again); a success says ``message(node, counts)`` (what went along,
+    from its history row) and returns the redirect to the structure's page."""
+    try:
+        node = change()
+    except (StructureRefused, StaleStructure) as error:
+        form.add_error(None, str(error))
+        return None
+    messages.success(request, message(node, node.events.first().counts_text))
+    return redirect("structure_detail", pk=node.pk)
+
+
 def structure_close(request, pk):
     """ "Fermer la structure": a date, then a confirmation page listing what closes with it."""
     node, policy = managed_structure(request, pk, internal=True)
@@ -302,14 +315,14 @@ def structure_close(request, pk):
         if date_refusal:
             form.add_error("closed_on", date_refusal)
         elif request.POST.get("action") == "confirmer":
-            try:
-                node = organisation.close(request.user, node, closed_on, base_version=form.cleaned_data["version"])
-            except (StructureRefused, StaleStructure) as error:
-                form.add_error(None, str(error))
-            else:
-                event = node.events.first()
-                messages.success(request, f"« {node.name} » est fermée au {closed_on:%d/%m/%Y}{event.counts_text}.")
-                return redirect("structure_detail", pk=node.pk)
+            done = applied(
+                request,
+                form,
+                lambda: organisation.close(request.user, node, closed_on, base_version=form.cleaned_data["version"]),
+                lambda closed, counts: f"« {closed.name} » est fermée au {closed_on:%d/%m/%Y}{counts}.",
+            )
+            if done:
+                return done
         else:
             preview = organisation.closing_preview(node, closed_on)
     context = {"ancestors": ancestors, "form": form, "refusal": refusal, "preview": preview}
@@ -324,19 +337,19 @@ def structure_reopen(request, pk):
     preview = organisation.reopening_preview(node) if not refusal else None
     form = ReopeningForm(request.POST or None, initial={"version": node.version, "with_contents": True})
     if request.method == "POST" and not refusal and form.is_valid():
-        try:
-            node = organisation.reopen(
+        done = applied(
+            request,
+            form,
+            lambda: organisation.reopen(
                 request.user,
                 node,
                 with_contents=form.cleaned_data["with_contents"],
                 base_version=form.cleaned_data["version"],
-            )
-        except (StructureRefused, StaleStructure) as error:
-            form.add_error(None, str(error))
-        else:
-            event = node.events.first()
-            messages.success(request, f"« {node.name} » est rouverte{event.counts_text}.")
-            return redirect("structure_detail", pk=node.pk)
+            ),
+            lambda reopened, counts: f"« {reopened.name} » est rouverte{counts}.",
+        )
+        if done:
+            return done
     has_contents = preview is not None and (preview.structures_count or preview.offers_count)
     context = {"ancestors": ancestors, "form": form, "refusal": refusal, "preview": preview if has_contents else None}
     return organisation_page(request, "structures/structure_reopen.html", node, "Rouvrir la structure", context)
@@ -356,14 +369,14 @@ def structure_move(request, pk):
     source_refusal = policy.move_source_refusal(node, ancestors)
     form = MoveForm(request.POST or None, initial={"cible": level.pk, "version": node.version})
     if request.method == "POST" and not source_refusal and form.is_valid():
-        try:
-            moved = organisation.move(request.user, node, level, base_version=form.cleaned_data["version"])
-        except (StructureRefused, StaleStructure) as error:
-            form.add_error(None, str(error))
-        else:
-            event = moved.events.first()
-            messages.success(request, f"« {moved.name} » a été déplacé(e) dans « {level.name} »{event.counts_text}.")
-            return redirect("structure_detail", pk=moved.pk)
+        done = applied(
+            request,
+            form,
+            lambda: organisation.move(request.user, node, level, base_version=form.cleaned_data["version"]),
+            lambda moved, counts: f"« {moved.name} » a été déplacé(e) dans « {level.name} »{counts}.",
+        )
+        if done:
+            return done
     children = level.outline_children(PICKER_LIMIT + 1)
     entries = []
     for child in children[:PICKER_LIMIT]:

@@ -50,7 +50,7 @@ def sidebar_key(context):
         )
         current = _contains(path, app.get("app_url"))
         apps.append((app.get("app_label"), str(app.get("name")), app.get("app_url"), current, models))
-    return get_language(), tuple(apps), bool(context.get("available_apps"))
+    return get_language(), tuple(apps)
 
 
 @register.simple_tag(takes_context=True)
