@@ -51,6 +51,24 @@ def test_every_signed_in_page_links_to_the_password_change(client, user):
     assert "Modifier mon mot de passe" in response.content.decode()
 
 
+@pytest.mark.parametrize("staff", [False, True])
+def test_the_menu_of_narrow_screens_holds_the_same_links_as_the_header(client, user, staff):
+    """Rendered twice the same (csrf token included), the DSFR's script finds the menu filled and copies no markup
+    into it: under the CSP no script-made markup is parsed (tests/browser/test_security.py)."""
+    user.is_staff = staff
+    user.save()
+    client.force_login(user)
+
+    html = client.get(reverse("home")).content.decode()
+
+    tools = re.search(r'<div class="fr-header__tools-links">(.*?)</div>', html, re.S).group(1)
+    menu = re.search(r'<div class="fr-header__menu-links">(.*?)</div>', html, re.S).group(1)
+    assert tools == menu
+    assert 'id="' not in menu  # the script would give the menu's copy "-mobile" ids (data-testid="..." included)
+    assert "Se déconnecter" in menu and 'name="csrfmiddlewaretoken"' in menu
+    assert ("Administration" in menu) is staff
+
+
 def test_a_user_changes_their_password(client, user):
     client.force_login(user)
 

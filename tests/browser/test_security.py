@@ -12,11 +12,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 USIC = "Unité de Soins Intensifs Cardiologie (USIC)"
 
-# Reports every CSP violation of the page, whatever the console says.
+# Reports every CSP violation of the page, whatever the console says, with where it comes from and the page: the
+# console's own line does not say which page, nor what was blocked.
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", function (event) {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI + " " + (event.sourceFile || ""));
+  var line = event.violatedDirective + " " + event.blockedURI + " " + (event.sourceFile || "") + ":" + event.lineNumber
+    + ":" + event.columnNumber + " « " + event.sample + " » on " + location.pathname;
+  window.__cspViolations.push(line);
+  console.error("Refused to apply, recorded: " + line);  // also seen when it happens after the page was read
 });
 """
 
