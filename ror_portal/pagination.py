@@ -90,7 +90,9 @@ class CompiledKeyset:
     rows first (``ids_first``), then the rows by primary key. The first step reads only the columns that a covering
     index holds (structures_eg_name_cover_idx, structures_eg_dep_cover_idx), so PostgreSQL walks the index in key
     order and tests each entry without visiting the table; read in one step, every entry skipped cost a visit to
-    its row (« saint » in the national EG list: 4,200 rows visited for 26 kept, 13 ms; 3 ms in two steps).
+    its row (« saint » in the national EG list: 4,200 rows visited for 26 kept, 13 ms; 3 ms in two steps). The
+    first page of such a list takes its count from the same walk (``first_ids``: the ids of the first
+    ``SEARCH_COUNT_LIMIT`` + 1 rows, then the page's rows by primary key) instead of walking the index again.
     """
 
     def __init__(self, build, key, per_page, plan_with_values=None):
@@ -104,6 +106,27 @@ class CompiledKeyset:
             plan_with_values=lambda limit, *key: with_values(*key),
         )
         self.rows = CompiledQuery(self._rows, plan_with_values=lambda forwards, cursor, *key: with_values(*key))
+        self.first_ids = CompiledQuery(
+            lambda limit, forwards, *key: self._ordered(build(*key), forwards).values_list("pk", flat=True)[
+                : limit + 1
+            ],
+            plan_with_values=lambda limit, forwards, *key: with_values(*key),
+        )
+        self.rows_of = CompiledQuery(
+            lambda forwards, *key: self._ordered(self._by_pk(build(*key), pk__any_of=Param("ids")), forwards)
+        )
+
+    def _ordered(self, queryset, forwards):
+        order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
+        return queryset.annotate(_keyset_key=self.key).order_by(*order)
+
+    @staticmethod
+    def _by_pk(queryset, **ids):
+        """The rows of ``ids`` (a lookup on ``pk``) with the list's columns (``only``) and related rows."""
+        rows = queryset.model._default_manager.filter(**ids)
+        rows.query.deferred_loading = queryset.query.deferred_loading
+        rows.query.select_related = queryset.query.select_related
+        return rows
 
     def _rows(self, forwards, with_cursor, *key):
         """``per_page`` + 1 rows in key order (``forwards``), after (before) the row ``Param("cursor")``."""
@@ -122,11 +145,8 @@ class CompiledKeyset:
                 rows = rows.filter(Q(_keyset_key__lte=cursor_key), Q(_keyset_key__lt=cursor_key) | Q(pk__lt=cursor))
         order = ["_keyset_key", "pk"] if forwards else ["-_keyset_key", "-pk"]
         if self.ids_first(*key):
-            ids = rows.order_by(*order).values("pk")[: self.per_page + 1]
-            page = queryset.model._default_manager.filter(pk__in=ids)
-            page.query.deferred_loading = queryset.query.deferred_loading  # the list's columns (``only``)
-            page.query.select_related = queryset.query.select_related
-            rows = page.annotate(_keyset_key=self.key)
+            rows = self._by_pk(queryset, pk__in=rows.order_by(*order).values("pk")[: self.per_page + 1])
+            rows = rows.annotate(_keyset_key=self.key)
         return rows.order_by(*order)[: self.per_page + 1]
 
     def page(self, params, *key, descending=False, **values):
@@ -150,12 +170,26 @@ class KeysetPaginator:
     def page(self, params):
         """The page the request's ``params`` (``request.GET``) ask for; a cursor that is not an id is ignored."""
         after, before = parse_id(params.get("apres")), parse_id(params.get("avant"))
+        last = params.get("fin") == "1"
+        if self.keyset.ids_first(*self.key) and after is None and before is None and not last:
+            return self._first_search_page()
         count = self.keyset.bounded_count(*self.key, **self.values)
         page = self._page(count, after, before, last=params.get("fin") == "1")
         if not page.object_list and (after or before):
             # The cursor's row is gone (or was never in this list): start again from the first page.
             return self._page(count, None, None, last=False)
         return page
+
+    def _first_search_page(self):
+        """The first page of a name search and its count from one walk of the index: the ids of the first
+        ``SEARCH_COUNT_LIMIT`` + 1 matches in display order (the count, and the page's ids), then the page's rows
+        by primary key. Counted apart, the count walked the same index entries again (« saint » in the national
+        EG list: 4,400 entries, 3 ms)."""
+        forwards, limit = not self.descending, SEARCH_COUNT_LIMIT
+        ids = self.keyset.first_ids(limit, forwards, *self.key, **self.values)
+        count = BoundedCount(min(len(ids), limit), len(ids) > limit)
+        rows = self.keyset.rows_of(forwards, *self.key, ids=ids[: self.per_page]) if ids else []
+        return self._make(rows, count, has_previous=False, has_next=len(ids) > self.per_page)
 
     def _page(self, count, after, before, last):
         if last:

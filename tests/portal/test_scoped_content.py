@@ -108,20 +108,33 @@ def test_a_name_search_lists_its_matches_in_order_page_after_page(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes are PostgreSQL's")
 @pytest.mark.parametrize("username", ["gestionnaire", "referent", "regulateur", "plusieurs"])
-def test_a_name_search_reads_its_pages_ids_from_the_index_alone(client, several_roles, django_user_model, username):
-    """The first step of a name search's page (``CompiledKeyset``) needs no row of the table: the indexes on the
-    names (all EG, or a département's) include the name and the columns of every scope."""
+@pytest.mark.parametrize("page", ["first", "next"])
+def test_a_name_search_reads_its_pages_ids_from_the_index_alone(
+    client, several_roles, django_user_model, username, page
+):
+    """The first step of a name search's page (``CompiledKeyset``: the first page's ids and count, or the ids after
+    a cursor) needs no row of the table: the indexes on the names (all EG, or a département's) include the name and
+    the columns of every scope. The second step reads the page's rows by primary key (``= ANY``)."""
     client.force_login(django_user_model.objects.get(username=username))
+    url = reverse("etablissement_list") + "?q=ent"
+    if page == "next":
+        url += f"&apres={client.get(url).context['page'].object_list[0].pk}"
     with CaptureQueriesContext(connection) as captured:
-        client.get(reverse("etablissement_list") + "?q=ent")
-    (page_sql,) = [query["sql"] for query in captured if "_keyset_key" in query["sql"]]
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables would be read whole anyway
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")  # nor sorted after reading a few rows
-        cursor.execute(f"EXPLAIN {page_sql}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert re.search(r"Index Only Scan using structures_eg_(name|dep)_cover_idx", plan), plan
+        assert client.get(url).context["page"].object_list
+    walks = [
+        query["sql"]
+        for query in captured
+        if "LIKE" in query["sql"] and "ORDER BY LOWER" in query["sql"] and not query["sql"].startswith("SELECT COUNT")
+    ]
+    assert walks
+    for walk_sql in walks:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables would be read whole anyway
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")  # nor sorted after reading a few rows
+            cursor.execute(f"EXPLAIN {walk_sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert re.search(r"Index Only Scan using structures_eg_(name|dep)_cover_idx", plan), plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes are PostgreSQL's")
