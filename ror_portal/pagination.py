@@ -174,7 +174,7 @@ class KeysetPaginator:
         if self.keyset.ids_first(*self.key) and after is None and before is None and not last:
             return self._first_search_page()
         count = self.keyset.bounded_count(*self.key, **self.values)
-        page = self._page(count, after, before, last=params.get("fin") == "1")
+        page = self._page(count, after, before, last=last)
         if not page.object_list and (after or before):
             # The cursor's row is gone (or was never in this list): start again from the first page.
             return self._page(count, None, None, last=False)
