@@ -265,6 +265,24 @@ AXES_ENABLE_ADMIN = False  # registered superuser-only by ror_portal/audit_admin
 # Behind N reverse proxies that append to X-Forwarded-For, the client is the N-th address from the right.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# The default cache: the FHIR API's rate limit (django-ratelimit) and the EG list's catégorie choices. With
+# CACHE_URL (redis://host:6379/0, rediss://… or unix://…) it is a Redis server shared by every process and app server,
+# so that a client's limit is one limit; without it, each process keeps its own (local memory: a limit per process).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a Redis address: redis://, rediss:// or unix://.")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ror"),  # several portals may share one server
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Content-Security-Policy (django-csp): no inline script nor style anywhere. The DSFR, htmx and the portal's
 # JS and CSS are static files; htmx's indicator <style> is off (htmx-config in base.html); the standalone
 # error pages use static/css/error-page.css. tests/browser/test_security.py watches for violations.
@@ -351,8 +369,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for ApiClient's foreign key (swappable)
-# Requests per client and minute (django-ratelimit, in the default cache: per process with the local-memory cache;
-# a shared cache such as Redis makes it per client across app servers).
+# Requests per client and minute (django-ratelimit, in the default cache: per client across every process and app
+# server with CACHE_URL, per process without).
 FHIR_RATE_LIMIT = os.environ.get("FHIR_RATE_LIMIT", "600/m")
 FHIR_PAGE_SIZE = 200  # the IG's default (RG_RECH_52)
 FHIR_MAX_PAGE_SIZE = 1000

@@ -11,6 +11,7 @@ from oauth2_provider.models import AccessToken
 from fhir_api.models import ApiCall
 from offers.models import Contact, Offer, Telecom
 from structures.models import Structure
+from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,32 @@ def test_too_many_calls_get_429_with_retry_after(api, settings):
 
     assert statuses == [200, 200, 200, 429]
     assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["issue"][0]["code"] == "throttled"
+
+
+def test_the_fhir_rate_limit_counts_a_clients_calls_in_every_process(api, settings, shared_cache):
+    """Two calls served by this process, two by another process (a second app server) with the same CACHE_URL:
+    the limit of 3 an hour is reached across them, where each process alone would have let them through."""
+    settings.FHIR_RATE_LIMIT = "3/h"  # an hour's window: no new window during the test
+    client = api(3)
+    assert client.get("/fhir/Organization", {"_count": "1"}).status_code == 200
+
+    other = run_python(
+        "import django; django.setup()\n"
+        "from types import SimpleNamespace\n"
+        "from django.test import RequestFactory\n"
+        "from fhir_api.views import throttle\n"
+        "for _ in range(2):\n"
+        f"    throttle(RequestFactory().get('/fhir/Organization'), SimpleNamespace(pk={client.client_row.pk}))\n",
+        DEBUG="true",
+        CACHE_URL=settings.CACHES["default"]["LOCATION"],
+        CACHE_KEY_PREFIX=shared_cache,
+        FHIR_RATE_LIMIT="3/h",
+    )
+    assert other.returncode == 0, other.stderr
+
+    refused = client.get("/fhir/Organization", {"_count": "1"})
+    assert refused.status_code == 429
     assert refused.json()["issue"][0]["code"] == "throttled"
 
 

@@ -1,0 +1,40 @@
+"""The default cache: local memory per process, or a Redis server shared by every process (CACHE_URL), where the
+FHIR API's rate limit is then one limit per client whichever process serves it."""
+
+import json
+
+import pytest
+
+from tests.test_settings import run_python
+
+
+def cache_settings(**env):
+    result = run_python(
+        "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))",
+        DEBUG="true",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["default"]
+
+
+def test_without_cache_url_each_process_keeps_its_own_cache():
+    assert cache_settings()["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_cache_url_shares_the_cache_in_redis():
+    cache = cache_settings(CACHE_URL="redis://cache.internal:6379/2", CACHE_KEY_PREFIX="ror-recette")
+
+    assert cache == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/2",
+        "KEY_PREFIX": "ror-recette",
+    }
+
+
+@pytest.mark.parametrize("url", ["memcached://cache:11211", "cache.internal:6379", "http://cache"])
+def test_a_cache_url_that_is_no_redis_address_stops_the_start(url):
+    result = run_python("import django; django.setup()", DEBUG="true", CACHE_URL=url)
+
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis address" in result.stderr
