@@ -7,6 +7,7 @@ class FhirApiConfig(AppConfig):
     verbose_name = "API FHIR"
 
     def ready(self):
+        from fhir_api import checks  # noqa: F401 - registers the deployment check
         from fhir_api.text import register_sqlite_function
 
         connection_created.connect(register_sqlite_function, dispatch_uid="fhir_api_ror_fold")

@@ -2,6 +2,7 @@
 FHIR API's rate limit is then one limit per client whichever process serves it."""
 
 import json
+import secrets
 
 import pytest
 
@@ -38,3 +39,20 @@ def test_a_cache_url_that_is_no_redis_address_stops_the_start(url):
 
     assert result.returncode != 0
     assert "CACHE_URL must be a Redis address" in result.stderr
+
+
+@pytest.mark.parametrize("cache_url", ["", "redis://cache.internal:6379/0"])
+def test_the_deployment_check_asks_for_a_shared_cache(cache_url):
+    result = run_python(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="example.org",
+        CACHE_URL=cache_url,
+    )
+
+    if cache_url:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0
+        assert "fhir_api.W001" in result.stderr and "Set CACHE_URL to a Redis server" in result.stderr

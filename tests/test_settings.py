@@ -221,6 +221,7 @@ def test_the_deploy_check_passes_with_the_pool():
         ALLOWED_HOSTS="example.org",
         DATABASE_URL=POSTGRES_URL,
         DB_POOL="true",
+        CACHE_URL="redis://cache.internal:6379/0",
     )
 
     assert result.returncode == 0, result.stderr
