@@ -2,11 +2,10 @@
 FHIR API's rate limit is then one limit per client whichever process serves it."""
 
 import json
-import secrets
 
 import pytest
 
-from tests.test_settings import run_python
+from tests.test_settings import deploy_check, run_python
 
 
 def cache_settings(**env):
@@ -43,13 +42,7 @@ def test_a_cache_url_that_is_no_redis_address_stops_the_start(url):
 
 @pytest.mark.parametrize("cache_url", ["", "redis://cache.internal:6379/0"])
 def test_the_deployment_check_asks_for_a_shared_cache(cache_url):
-    result = run_python(
-        "import django; django.setup(); from django.core.management import call_command; "
-        "call_command('check', deploy=True, fail_level='WARNING')",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="example.org",
-        CACHE_URL=cache_url,
-    )
+    result = deploy_check(CACHE_URL=cache_url)
 
     if cache_url:
         assert result.returncode == 0, result.stderr

@@ -213,16 +213,20 @@ def test_the_pool_needs_postgresql():
     assert "DB_POOL=true needs PostgreSQL" in result.stderr
 
 
-def test_the_deploy_check_passes_with_the_pool():
-    result = run_python(
+def deploy_check(**env):
+    """``manage.py check --deploy --fail-level WARNING`` with production settings and ``env``, in a fresh
+    interpreter."""
+    return run_python(
         "import django; django.setup(); from django.core.management import call_command; "
         "call_command('check', deploy=True, fail_level='WARNING')",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="example.org",
-        DATABASE_URL=POSTGRES_URL,
-        DB_POOL="true",
-        CACHE_URL="redis://cache.internal:6379/0",
+        **env,
     )
+
+
+def test_the_deploy_check_passes_with_the_pool():
+    result = deploy_check(DATABASE_URL=POSTGRES_URL, DB_POOL="true", CACHE_URL="redis://cache.internal:6379/0")
 
     assert result.returncode == 0, result.stderr
 
