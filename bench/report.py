@@ -33,6 +33,22 @@ def beside(row, bare):
     return bare
 
 
+def median_run(runs):
+    """Of a page's repeated measurements, the one whose p50 ratio to the bare view beside it is the median (the
+    lower median for an even number), with how many runs there were and the range of their ratios: one noisy
+    second of a shared machine no longer decides a row."""
+
+    def ratio(run):
+        return run["p50"] / run["bare_p50"] if run.get("bare_p50") else run["p50"]
+
+    ordered = sorted(runs, key=ratio)
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    if len(runs) > 1:
+        row["runs"] = len(runs)
+        row["ratio_range"] = [round(ratio(ordered[0]), 2), round(ratio(ordered[-1]), 2)]
+    return row
+
+
 def verdict(row, bare):
     """Whether a page meets its target (✓ / ✗), and why not."""
     bare = beside(row, bare)

@@ -174,6 +174,24 @@ def test_a_page_is_compared_with_the_bare_view_measured_beside_it():
     assert "| 12.0 | 20.0 | 4.0 | 3.0× | 200 | 33% | 200 | ✓ |" in report.markdown(results)
 
 
+def test_a_repeated_page_keeps_the_run_with_the_median_ratio():
+    def run(p50, bare_p50):
+        return {"kind": "portal", "p50": p50, "p95": p50 * 1.5, "bare_p50": bare_p50, "rps": 100, "n": 200}
+
+    noisy_second, usual, quiet = run(30.0, 3.0), run(12.0, 3.0), run(10.0, 4.0)  # 10×, 4×, 2.5×
+
+    assert report.median_run([noisy_second, usual, quiet]) == {**usual, "runs": 3, "ratio_range": [2.5, 10.0]}
+    assert report.median_run([noisy_second, quiet]) == {**quiet, "runs": 2, "ratio_range": [2.5, 10.0]}  # lower
+    assert report.median_run([usual]) == usual  # one run: the row as measured
+    bare_rows = [{"kind": "bare", "p50": 3.0}, {"kind": "bare", "p50": 2.0}, {"kind": "bare", "p50": 9.0}]
+    assert report.median_run(bare_rows)["p50"] == 3.0  # the bare view itself: by its p50
+
+
+def test_the_bench_needs_one_run_per_page_at_least():
+    with pytest.raises(CommandError, match="au moins une mesure"):
+        call_command("bench", repeat=0, stdout=StringIO())
+
+
 def test_the_setting_comes_from_the_environment():
     from tests.test_settings import run_python
 

@@ -39,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--warmup", type=int, default=5, help="requêtes de chauffe par page (au plus 1 s, au moins une)"
         )
+        parser.add_argument(
+            "--repeat",
+            type=int,
+            default=1,
+            help="mesures de chaque page (chacune avec sa vue vide) : la ligne retenue est la médiane du rapport p50",
+        )
         parser.add_argument("--workers", type=int, default=3, help="workers gunicorn")
         parser.add_argument("--threads", type=int, default=1, help="threads par worker (gthread au-delà de 1)")
         parser.add_argument("--roles", nargs="*", default=pages.ROLES, help="comptes à mesurer")
@@ -51,6 +57,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["repeat"] < 1:
+            raise CommandError("--repeat : au moins une mesure par page.")
         if not Structure.objects.filter(finess_et=CHU_FINESS).exists():
             raise CommandError("Pas de données du banc d'essai dans cette base : lancez d'abord manage.py bench_data.")
         started = time.monotonic()
@@ -99,7 +107,8 @@ class Command(BaseCommand):
                 single = load.Session(server.port).login(role)
                 many = [load.Session(server.port).login(role) for _ in range(options["connections"])]
                 for page in role_pages:
-                    rows.append(self.measure_page(page, single, many, options, bare))
+                    runs = [self.measure_page(page, single, many, options, bare) for _ in range(options["repeat"])]
+                    rows.append(report.median_run(runs))
                 if page_list[-1].role == role:
                     end = pages.Page(bare.role, "bare-end", "bare view (HttpResponse), end of run", bare.path, "bare")
                     rows.append(self.measure_page(end, single, many, options))
@@ -152,5 +161,10 @@ class Command(BaseCommand):
                 f"{options['duration']:g} s per page; each page's ratios are to the bare view measured beside it "
                 "(20 requests just before the page's and 20 just after, its throughput over "
                 f"{options['duration'] / 2:g} s just before the page's)"
+                + (
+                    f"; each page measured {options['repeat']} times, the run with the median ratio kept"
+                    if options["repeat"] > 1
+                    else ""
+                )
             ),
         }
