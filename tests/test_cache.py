@@ -22,14 +22,18 @@ def test_without_cache_url_each_process_keeps_its_own_cache():
     assert cache_settings()["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
-def test_cache_url_shares_the_cache_in_redis():
-    cache = cache_settings(CACHE_URL="redis://cache.internal:6379/2", CACHE_KEY_PREFIX="ror-recette")
+@pytest.mark.parametrize(
+    "url", ["redis://cache.internal:6379/2", "rediss://:secret@cache.internal:6380/0", "unix:///run/redis/redis.sock"]
+)
+def test_cache_url_shares_the_cache_in_redis(url):
+    cache = cache_settings(CACHE_URL=f" {url} ", CACHE_KEY_PREFIX="ror-recette")
 
-    assert cache == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://cache.internal:6379/2",
-        "KEY_PREFIX": "ror-recette",
-    }
+    redis_cache = "django.core.cache.backends.redis.RedisCache"
+    assert cache == {"BACKEND": redis_cache, "LOCATION": url, "KEY_PREFIX": "ror-recette"}
+
+
+def test_the_cache_keys_are_prefixed_ror_unless_told_otherwise():
+    assert cache_settings(CACHE_URL="redis://cache.internal:6379/0")["KEY_PREFIX"] == "ror"
 
 
 @pytest.mark.parametrize("url", ["memcached://cache:11211", "cache.internal:6379", "http://cache"])
