@@ -159,4 +159,8 @@ def test_the_ej_list_tests_its_ej_against_the_eg_index_alone(client, seed, who):
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {count_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Only Scan using structures_eg_ej_idx on structures_structure" in plan, plan
+    # A few départements may also be read from the départements' covering index (a plan the planner picks by the
+    # statistics of the moment); the whole country only from structures_eg_ej_idx. Never the foreign key's index.
+    covering = r"structures_eg_ej_idx" if who == "superuser" else r"structures_eg_(ej_idx|dep_cover_idx)"
+    assert re.search(rf"Index Only Scan using {covering} on structures_structure", plan), plan
+    assert "entite_juridique_id_585691f2" not in plan, plan
