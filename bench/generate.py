@@ -319,9 +319,11 @@ class Generator:
 
         eg_fields = [
             "id", "kind", "name", "parent_id", "finess_et", "entite_juridique_id", "categorie_id", "raison_sociale",
-            "departement", "ville", "code_postal", "tree_id", "lft", "rght", "level",
+            "departement", "ville", "code_postal", "tree_id", "lft", "rght", "level", "etablissement_categorie_id",
         ]  # fmt: skip
-        node_fields = ["id", "kind", "name", "parent_id", "tree_id", "lft", "rght", "level"]
+        node_fields = [
+            "id", "kind", "name", "parent_id", "tree_id", "lft", "rght", "level", "etablissement_categorie_id",
+        ]  # fmt: skip
         eg_writer = TableWriter(Structure, eg_fields, self.now)
         node_writer = TableWriter(Structure, node_fields, self.now)
         self.next_pk = next_id(Structure)
@@ -388,10 +390,10 @@ class Generator:
         town = name.split(" de ")[-1] if " de " in name else ""
         yield eg_writer.row(
             eg_pk, K.ETABLISSEMENT, name, None, finess_et, ej, categorie, name.upper(), dep, town,
-            postal_code(dep), tree_id, 1, counter[0], 0,
+            postal_code(dep), tree_id, 1, counter[0], 0, categorie,
         )  # fmt: skip
         for pk, kind, node_name, parent_pk, lft, rght, level in nodes:
-            yield node_writer.row(pk, kind, node_name, parent_pk, tree_id, lft, rght, level)
+            yield node_writer.row(pk, kind, node_name, parent_pk, tree_id, lft, rght, level, categorie)
         self.counts.internal += len(nodes)
 
     def chu_tree(self):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from nomenclatures import cache
 from ror_portal.compiled import CompiledQuery, Param
-from structures.models import Structure
+from structures.models import Structure, sees_everything
 
 
 class MoveRefused(Exception):
@@ -204,13 +204,21 @@ def picker_etablissements(user, categorie_id):
 def picker_structures(user, categorie_id, as_set=False):
     """Every node of the trees of ``picker_etablissements``.
 
+    The catégorie is also tested on each node (``etablissement_categorie``, its EG's): the same nodes, and the
+    search finds its term among the names of that catégorie alone in one index (PostgreSQL's
+    structures_etablissement_categorie_name_trgm), where it tested every name that contains the term against the
+    trees (« cardio », in 29,000 sanitaire names, for a médico-social offer: 200 ms of SQL, 1.7 ms from it).
+
     ``as_set``: the trees' ids as a set that each row is tested against (the picker's search). A subquery with a
     LIMIT (one above any number of EG) is not merged into the query: PostgreSQL builds the set of tree ids once and
     tests each name that matches while it reads them, stopping at the search's window. Merged, it first removed
     duplicates from the tree ids (none: one EG per tree) and joined: for the 15,000 médico-social EG of a national
     scope, 19 ms of SQL for « saint », 14 ms as a set."""
+    nodes = Structure.objects.filter(etablissement_categorie=categorie_id)
+    if sees_everything(user):
+        return nodes  # every EG of the catégorie: its nodes are those that carry it (no set of 15,000 trees)
     trees = picker_etablissements(user, categorie_id).order_by().values("tree_id")
-    return Structure.objects.filter(tree_id__in=trees[:EVERY_EG] if as_set else trees)
+    return nodes.filter(tree_id__in=trees[:EVERY_EG] if as_set else trees)
 
 
 EVERY_EG = 10**9  # a LIMIT that keeps every row (picker_structures)

@@ -16,27 +16,34 @@ def index_name(table, column):
     return f"{table}_{column}_trgm"
 
 
-def create_trigram_indexes(table, columns):
-    """A migration operation: one trigram GIN index on ``UPPER(column)`` per column, PostgreSQL only."""
+def create_trigram_indexes(table, columns, leading=None, name=None):
+    """A migration operation: one trigram GIN index on ``UPPER(column)`` per column, PostgreSQL only.
+
+    ``leading``: a column of equality tests put first in the index (``btree_gin``), so that one index scan
+    yields the names that contain a term among the rows of one value (one ``name`` then, the index's)."""
+    names = [name] if name else [index_name(table, column) for column in columns]
 
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        # A trusted extension since PostgreSQL 13: the database's owner may create it. Kept on the way back
-        # (other indexes may use it).
+        # Trusted extensions since PostgreSQL 13: the database's owner may create them. Kept on the way back
+        # (other indexes may use them).
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         quote = schema_editor.quote_name
-        for column in columns:
+        first = ""
+        if leading:
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+            first = f"{quote(leading)}, "
+        for index, column in zip(names, columns, strict=True):
             schema_editor.execute(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(index_name(table, column))} "
-                f"ON {quote(table)} USING gin (UPPER({quote(column)}::text) gin_trgm_ops)"
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(index)} "
+                f"ON {quote(table)} USING gin ({first}UPPER({quote(column)}::text) gin_trgm_ops)"
             )
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        for column in columns:
-            name = schema_editor.quote_name(index_name(table, column))
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        for index in names:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(index)}")
 
     return migrations.RunPython(forwards, backwards, elidable=False)

@@ -254,16 +254,31 @@ class FinessImport:
             # constraint on (tree_id) for roots refuses a concurrent allocation instead of merging trees.
             next_tree = (Structure.objects.aggregate(m=Max("tree_id"))["m"] or 0) + 1
             Structure.objects.bulk_create(
-                Structure(kind=Structure.Kind.ETABLISSEMENT, tree_id=next_tree + i, lft=1, rght=2, level=0, **values)
+                Structure(
+                    kind=Structure.Kind.ETABLISSEMENT,
+                    tree_id=next_tree + i,
+                    lft=1,
+                    rght=2,
+                    level=0,
+                    etablissement_categorie_id=values["categorie_id"],
+                    **values,
+                )  # fmt: skip
                 for i, values in enumerate(to_create)
             )
         if to_update:
             self.update(to_update)
-            relocated = [
-                pk
-                for pk, current in existing.values()
-                if pk in to_update and to_update[pk]["departement"] != current["departement"]
-            ]
+            before = dict(existing.values())
+
+            def changed(name):
+                return [pk for pk, values in to_update.items() if values[name] != before[pk][name]]
+
+            recategorised = changed("categorie_id")
+            if recategorised:
+                # After the EG's own UPDATE (which locked them), in a statement of its own: it also sees a structure
+                # added meanwhile under the EG's lock (``Structure.add_internal``).
+                trees = Structure.objects.filter(pk__in=recategorised).values("tree_id")
+                Structure.objects.filter(tree_id__in=trees).sync_etablissement_categories()
+            relocated = changed("departement")
             if relocated:
                 etablissements_relocated.send(sender=Structure, etablissement_ids=relocated)
         self.report.created += len(to_create)

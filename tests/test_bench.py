@@ -14,6 +14,7 @@ from bench import generate, pages, queries, report, views
 from offers.models import Contact, Offer, OfferIdentifierSequence
 from structures import departements
 from structures.models import EntiteJuridique, Structure
+from tests.structures.test_etablissement_categorie import wrong_etablissement_categories
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,7 @@ def test_every_row_passes_the_models_validation(bench_data):
     assert not Structure.objects.exclude(kind="EG").exclude(level=F("parent__level") + 1).exists()
     assert not Structure.objects.exclude(kind="EG").exclude(tree_id=F("parent__tree_id")).exists()
     assert EntiteJuridique.objects.annotate(n=Count("etablissements")).filter(n=0).count() == 0
+    assert wrong_etablissement_categories() == []
 
 
 def test_offers_follow_the_rules_and_number_like_the_model(bench_data):

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from accounts.models import User
 from offers.models import Contact, Offer, Telecom
 from structures.models import Structure
+from tests.structures.test_etablissement_categorie import wrong_etablissement_categories
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,8 @@ def test_seed_demo_has_other_etablissements_and_a_medico_social_one(seed):
     assert ehpad.categorie.domaine == "medico_social"
     assert ehpad.offers.count() == 2
     assert Structure.objects.filter(departement="81", kind="EG").count() == 23
+    assert wrong_etablissement_categories() == []
+    assert Structure.objects.exclude(kind="EG").filter(etablissement_categorie="109").exists()
 
 
 def test_seed_demo_is_idempotent(seed):

@@ -7,7 +7,7 @@ from tests.structures.factories import EntiteJuridiqueFactory, EtablissementFact
 
 def big_etablissement(poles=50, ufs_per_pole=10, offers_per_uf=5, **eg_fields):
     eg = EtablissementFactory(**eg_fields)
-    placeholder = {"tree_id": eg.tree_id, "lft": 0, "rght": 0, "level": 1}
+    placeholder = {"tree_id": eg.tree_id, "lft": 0, "rght": 0, "level": 1, "etablissement_categorie": eg.categorie}
     pole_rows = Structure.objects.bulk_create(
         Structure(kind=Structure.Kind.POLE, name=f"Pôle {p:03d}", parent=eg, **placeholder) for p in range(poles)
     )
@@ -45,6 +45,7 @@ def many_etablissements(count, **fields):
             finess_et=f"7{n:08d}",
             entite_juridique=ej,
             categorie_id=fields.get("categorie_id", "365"),
+            etablissement_categorie_id=fields.get("categorie_id", "365"),
             departement=fields.get("departement", "81"),
             tree_id=first_tree + n,
             lft=1,
