@@ -4,6 +4,7 @@ import random
 
 import pytest
 from django.db import connection
+from django.db.models.query_utils import DeferredAttribute
 
 from structures.models import Structure
 from tests.structures.factories import EtablissementFactory, StructureFactory
@@ -124,3 +125,25 @@ def test_a_move_does_not_touch_another_eg(updated_rows):
 
     assert positions(other.tree_id) == before
     assert_well_formed(eg.tree_id)
+
+
+def test_a_node_records_its_parent_as_django_mptt_would():
+    """``Structure.__init__`` records the parent's id without django-mptt's ``get_deferred_fields()``: the same
+    record for a row read whole, a row read without its parent column, a row read with it only, and a new node."""
+    eg = build_tree()
+    uf = Structure.objects.get(name="UF 2-0-0")
+    rows = [
+        Structure.objects.get(pk=uf.pk),
+        Structure.objects.only("name").get(pk=uf.pk),
+        Structure.objects.only(*Structure.OUTLINE_FIELDS).get(pk=uf.pk),
+        Structure(kind=Structure.Kind.UF, name="Nouvelle UF", parent=uf.parent),
+        Structure(kind=Structure.Kind.ETABLISSEMENT, name="Nouvel EG"),
+        eg,
+    ]
+    ours = [dict(row._mptt_cached_fields) for row in rows]
+
+    for row in rows:
+        Structure._mptt_meta.update_mptt_cached_fields(row)
+
+    assert ours == [row._mptt_cached_fields for row in rows]
+    assert [record["parent"] for record in ours][:2] == [uf.parent_id, DeferredAttribute]
