@@ -1,4 +1,4 @@
-"""Two ways of writing ``IN`` for long lists of values.
+"""Ways of writing ``IN`` for lists of values, and a constant into the statement.
 
 ``any_of``: a column among many values, sent as one parameter. ``filter(pk__in=ids)`` with a thousand ids writes a
 thousand placeholders: Django prepares each value, psycopg splits the long statement (too long for its cache) and a
@@ -19,13 +19,21 @@ written out; anything else is sent as parameters, as Django's ``IN`` does.
 
     queryset.filter(departement__inlined_in=codes)
 
-Both are registered on every field when this module is imported (``structures.models`` imports it).
+``inlined``: a column equal to one constant written into the statement (an integer, or a code as above). A prepared
+statement's generic plan then knows the value, and may read a partial index whose condition it is: with ``level = $1``
+the scopes' subquery of roots could not use the unique index of roots (``WHERE level = 0``), and once PostgreSQL
+switched to the generic plan, the admin's CHU level read the 1,141 rows of the CHU's tree for each of its 60 pôles
+(0.3 → 16 ms).
+
+    queryset.filter(level__inlined=0)
+
+The three are registered on every field when this module is imported (``structures.models`` imports it).
 """
 
 import re
 
 from django.db.models import Field, ForeignObject, Lookup
-from django.db.models.lookups import In
+from django.db.models.lookups import Exact, In
 
 from ror_portal.compiled import JsonParam, Param
 
@@ -67,3 +75,20 @@ class InlinedIn(Lookup):
         lhs, params = self.process_lhs(compiler, connection)
         literals = ", ".join(f"'{value}'" for value in sorted(set(values)))
         return f"{lhs} IN ({literals})", params
+
+
+@Field.register_lookup
+class Inlined(Lookup):
+    lookup_name = "inlined"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        value = self.rhs
+        if isinstance(value, int) and not isinstance(value, bool):
+            literal = str(int(value))
+        elif isinstance(value, str) and CODE.fullmatch(value):
+            literal = f"'{value}'"
+        else:
+            return Exact(self.lhs, value).as_sql(compiler, connection)
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = {literal}", params

@@ -178,11 +178,11 @@ class StructureQuerySet(TreeQuerySet):
             return False
         # The trees of the EG and EJ habilitations as literal values; a département's EG by a subquery on
         # the roots (``level=0`` says the same as ``kind=EG`` and lets PostgreSQL use the unique index of
-        # roots, one row per tree).
+        # roots, one row per tree; written into the statement, so that a generic plan can use it too).
         _, _, departements_ = habilitation_sets(user, roles)
         condition = Q(tree_id__in=habilitation_trees(user, roles))
         if departements_:
-            roots = self.model.objects.filter(level=0, departement__inlined_in=sorted(departements_))
+            roots = self.model.objects.filter(level__inlined=0, departement__inlined_in=sorted(departements_))
             if per_row:
                 condition |= Exists(roots.filter(tree_id=OuterRef("tree_id")))
             else:
@@ -208,7 +208,7 @@ class StructureQuerySet(TreeQuerySet):
         """Every node a client system of the FHIR API reads: all, or those of the EG of ``departements``."""
         if not departements:
             return self.all()
-        roots = self.model.objects.filter(level=0, departement__inlined_in=sorted(departements))
+        roots = self.model.objects.filter(level__inlined=0, departement__inlined_in=sorted(departements))
         return self.filter(tree_id__in=roots.values("tree_id"))
 
     def ancestors_of(self, nodes):

@@ -1,4 +1,5 @@
-"""``any_of`` and ``inlined_in`` (ror_portal.lookups): the rows of ``IN``, written in two ways."""
+"""``any_of``, ``inlined_in`` and ``inlined`` (ror_portal.lookups): the rows of ``IN`` written in two ways, and a
+constant written into the statement."""
 
 import pytest
 from django.db import connection
@@ -55,3 +56,46 @@ def test_on_postgresql_any_of_sends_many_values_as_one_parameter_and_one_value_a
     assert len(many_params) == 1 and len(many_params[0]) == 1001
     # An equality, as PostgreSQL reads IN (x): an index range then yields rows in order.
     assert '"id" = %s' in one_sql and "ANY" not in one_sql and one_params == (eg.pk,)
+
+
+def test_inlined_writes_an_integer_or_a_code_into_the_statement_and_sends_anything_else_as_a_parameter():
+    eg = EtablissementFactory(departement="2A")
+
+    assert list(Structure.objects.filter(level__inlined=0)) == [eg]
+    assert not Structure.objects.filter(level__inlined=1)
+    assert list(Structure.objects.filter(departement__inlined="2A")) == [eg]
+    sql, params = Structure.objects.filter(level__inlined=0, departement__inlined="2A").query.sql_with_params()
+    assert '"level" = 0' in sql and "\"departement\" = '2A'" in sql and params == ()
+    for hostile in ["2A') OR ('1'='1", "2\u0661", True, 0.0]:
+        sql, params = Structure.objects.filter(departement__inlined=hostile).query.sql_with_params()
+        assert params and str(hostile) not in sql
+        assert not Structure.objects.filter(departement__inlined=hostile).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements' generic plans are PostgreSQL's")
+def test_a_scopes_roots_are_read_from_the_unique_index_of_roots_by_a_generic_plan_too():
+    """The roots of a référent's départements (``_scope_condition``) in a prepared statement planned once for every
+    value (what PostgreSQL does after five runs when the generic plan looks no worse): ``level = 0`` is written in
+    the statement, so even that plan reads the partial unique index of roots; with ``level = $1`` it could not, and
+    the admin's CHU level read the CHU's 1,141 rows for each of its 60 pôles (0.3 → 16 ms)."""
+    from tests.accounts.factories import HabilitationFactory
+    from tests.structures.factories import StructureFactory
+
+    eg = EtablissementFactory(departement="81")
+    StructureFactory(parent=eg, pole=True)
+    user = HabilitationFactory(referent=True, departement="81").user
+    sql, params = Structure.objects.administered_by(user).filter(parent_id=eg.pk).values("pk").query.sql_with_params()
+    numbered = sql
+    for n in range(1, len(params) + 1):
+        numbered = numbered.replace("%s", f"${n}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE roots_of_scope AS {numbered}")
+        try:
+            values = ", ".join(str(int(value)) for value in params)
+            cursor.execute(f"EXPLAIN EXECUTE roots_of_scope({values})")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE roots_of_scope")
+    assert "structures_structure_one_root_per_tree" in plan, plan
