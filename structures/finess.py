@@ -262,7 +262,7 @@ class FinessImport:
                     level=0,
                     etablissement_categorie_id=values["categorie_id"],
                     **values,
-                )  # fmt: skip
+                )
                 for i, values in enumerate(to_create)
             )
         if to_update:
